@@ -1,0 +1,337 @@
+"""PDF pages in, positioned words out: the PDF's text layer, or Tesseract where that is not usable.
+
+The text layer is read with pypdfium2 (the engine pdfplumber renders with): pdfminer, under
+pdfplumber's extract_text, is about 35x slower than pdftotext on these scans, pdfium about 2x.
+Pages are rendered with pdfium and OCR'd by the `tesseract` command (TSV output, so every word
+keeps its box), one single-threaded tesseract per worker.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from . import layout, quality
+from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Page, Word
+
+OCR_DPI = 300
+OCR_MODES = ("auto", "always", "never")
+# A text layer scoring below USABLE is replaced by OCR; one below GOOD is OCR'd as well and the
+# better of the two kept. Set from the quality of the layers of the 23 shared 483s (see
+# benchmarks/quality.py): clean layers score above 0.9, garbled ones below 0.6.
+USABLE = 0.6
+GOOD = 0.85
+
+
+class ExtractError(Exception):
+    """A file that cannot be read as a Form 483; the message says why, for the documents table."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sniff(path: Path) -> None:
+    """Raise ExtractError for files that are plainly not a readable PDF, before pdfium sees them."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ExtractError("empty file (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(1024)
+        f.seek(max(0, size - 2048))
+        tail = f.read()
+    if b"%PDF-" not in head:
+        start = head.lstrip()[:15].lower()
+        if start.startswith((b"<!doctype html", b"<html")) or b"<html" in head.lower():
+            raise ExtractError("not a PDF: the file is an HTML page (a saved web page or error page)")
+        raise ExtractError(f"not a PDF: no %PDF header in the first 1024 bytes (starts {head[:12]!r})")
+    if b"%%EOF" not in tail:
+        raise ExtractError(f"truncated or corrupt PDF: no %%EOF marker at the end of its {size} bytes")
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    sniff(path)
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as ex:
+        msg = str(ex)
+        if "password" in msg.lower():
+            raise ExtractError("encrypted PDF: it needs a password to open") from ex
+        raise ExtractError(f"corrupt PDF: {msg}") from ex
+
+
+def tesseract_path() -> str | None:
+    return shutil.which("tesseract")
+
+
+@lru_cache(maxsize=4)
+def tesseract_version(tesseract: str) -> str:
+    proc = subprocess.run([tesseract, "--version"], capture_output=True, text=True)
+    return (proc.stdout or proc.stderr).split("\n", 1)[0].strip()
+
+
+def default_cache_dir() -> Path | None:
+    """Where OCR results are kept between runs: $FDA483_CACHE, else ~/.cache/fda483 ("" disables)."""
+    value = os.environ.get("FDA483_CACHE")
+    if value == "":
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "fda483"
+
+
+class OcrCache:
+    """Tesseract's TSV per page, keyed by the PDF's sha256, the page, the dpi and tesseract's version.
+
+    OCR is the expensive step (about 2 s a page); a re-run on the same file reads the TSV back.
+    """
+
+    def __init__(self, root: Path, sha256: str, tesseract: str, dpi: int = OCR_DPI):
+        version = re.sub(r"[^A-Za-z0-9.]+", "_", tesseract_version(tesseract))
+        self.dir = root / "ocr" / f"{version}-{dpi}dpi" / sha256[:2] / sha256
+
+    def path(self, index: int) -> Path:
+        return self.dir / f"page-{index + 1:04d}.tsv"
+
+    def get(self, index: int) -> str | None:
+        p = self.path(index)
+        return p.read_text(encoding="utf-8") if p.exists() else None
+
+    def put(self, index: int, tsv: str) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.path(index).with_suffix(".tmp")
+        tmp.write_text(tsv, encoding="utf-8")
+        tmp.replace(self.path(index))  # atomic: a killed run never leaves half a page
+
+
+# --- text layer -------------------------------------------------------------------------------
+
+_SEPARATORS = {0x20, 0x0A, 0x0D, 0x09, 0xA0, 0x02, 0xFFFE, 0x00}
+
+
+def layer_words(page: pdfium.PdfPage) -> list[Word]:
+    """Words of the page's text layer with their boxes (top-left origin, PDF points).
+
+    Boxes are asked of pdfium for a word's first and last character only: a third of the
+    per-character cost, and words never span lines.
+    """
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.raw
+        n = pdfium_c.FPDFText_CountChars(raw)
+        if n <= 0:
+            return []
+        buf = ctypes.create_string_buffer((n + 1) * 2)
+        pdfium_c.FPDFText_GetText(raw, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+        text = buf.raw[: n * 2].decode("utf-16-le", errors="replace")
+        height = page.get_height()
+        rect = pdfium_c.FS_RECTF()
+        words: list[Word] = []
+
+        def box(i):
+            pdfium_c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect))
+            return rect.left, height - rect.top, rect.right, height - rect.bottom
+
+        start = None
+        for i, ch in enumerate(text):
+            if ord(ch) in _SEPARATORS or ch.isspace():
+                if start is not None:
+                    words.append(_word(text, start, i, box))
+                    start = None
+            elif start is None:
+                start = i
+        if start is not None:
+            words.append(_word(text, start, len(text), box))
+        return [w for w in words if w is not None]
+    finally:
+        textpage.close()
+
+
+def _word(text, start, end, box):
+    x0, top, _, bottom = box(start)
+    lx0, ltop, x1, lbottom = box(end - 1)
+    if abs(ltop - top) > (bottom - top) * 1.5:
+        # The run jumps lines without a separator (it happens in OCR layers): keep the start's box.
+        x1, ltop, lbottom = x0 + (bottom - top) * 0.5 * (end - start), top, bottom
+    return Word(text[start:end], min(x0, lx0), min(top, ltop), max(x1, x0), max(bottom, lbottom))
+
+
+# --- OCR ------------------------------------------------------------------------------------
+
+
+def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI) -> bytes:
+    """The page as an 8-bit greyscale PGM image, the cheapest format for tesseract to read."""
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    image = bitmap.to_pil()
+    out = io.BytesIO()
+    image.convert("L").save(out, format="PPM")
+    return out.getvalue()
+
+
+def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> str:
+    """Run tesseract on one page image; its TSV output (a row per word, with its box in pixels)."""
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")  # tesseract's own threads fight each other: 8x slower
+    proc = subprocess.run(
+        [tesseract, "stdin", "stdout", "--dpi", str(dpi), "tsv"],
+        input=image,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit {proc.returncode}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def ocr_image(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> list[Word]:
+    """Run tesseract on one page image; its words with boxes in PDF points."""
+    return parse_tsv(ocr_tsv(image, dpi, tesseract), scale=72 / dpi)
+
+
+def parse_tsv(tsv: str, scale: float) -> list[Word]:
+    words = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        if not text:
+            continue
+        left, top, width, height = (float(c) for c in cols[6:10])
+        words.append(Word(text, left * scale, top * scale, (left + width) * scale, (top + height) * scale))
+    return words
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def read_pages(
+    path: Path,
+    ocr: str = "auto",
+    workers: int = 1,
+    cache_dir: Path | None = None,
+    sha256: str | None = None,
+    progress=None,
+) -> tuple[list[Page], list[str]]:
+    """Read every page of a PDF: (pages, warnings).
+
+    ocr: "auto" uses the text layer where it scores as good, OCRs the rest and keeps the better
+    of the two; "always" uses OCR on every page; "never" uses the layer only. OCR results are
+    cached in cache_dir when given. progress(page_number) is called as each page is read.
+    Raises ExtractError when the file cannot be opened as a PDF at all.
+    """
+    if ocr not in OCR_MODES:
+        raise ValueError(f"ocr must be one of {OCR_MODES}")
+    pdf = open_pdf(path)
+    warnings: list[str] = []
+    try:
+        n_pages = len(pdf)
+        if n_pages == 0:
+            raise ExtractError("PDF has no pages")
+        pages: list[Page | None] = [None] * n_pages
+        todo: list[Page] = []  # layers of the pages that need OCR
+        for i in range(n_pages):
+            page = pdf[i]
+            try:
+                width, height = page.get_size()
+                try:
+                    words = layer_words(page)
+                except pdfium.PdfiumError as ex:
+                    words = []
+                    warnings.append(f"page {i + 1}: text layer unreadable ({ex})")
+            finally:
+                page.close()
+            lines = layout.group_lines(words)
+            layer = Page(i + 1, width, height, lines, SOURCE_TEXT, quality.score_lines(lines))
+            if ocr == "always" or (ocr == "auto" and layer.quality < GOOD):
+                todo.append(layer)
+            else:
+                pages[i] = layer
+                if progress:
+                    progress(i + 1)
+        if todo:
+            tess = tesseract_path()
+            if not tess:
+                warnings.append(
+                    "tesseract is not installed (apt-get install tesseract-ocr): "
+                    f"{len(todo)} page(s) needing OCR were read from the text layer or not at all"
+                )
+                for layer in todo:
+                    pages[layer.number - 1] = _fallback(layer, "not read: tesseract is not installed")
+            else:
+                sha = sha256 or sha256_file(path)
+                cache = OcrCache(cache_dir, sha, tess) if cache_dir else None
+                for page in _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr):
+                    pages[page.number - 1] = page
+                    if progress:
+                        progress(page.number)
+        return pages, warnings
+    finally:
+        pdf.close()
+
+
+def _fallback(layer: Page, error: str) -> Page:
+    """Keep a layer that is at least usable; otherwise record the page as not read (never as empty)."""
+    if layer.quality >= USABLE:
+        return layer
+    return Page(layer.number, layer.width, layer.height, [], SOURCE_NONE, 0.0, layer.quality, error)
+
+
+def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
+    """OCR the pages in `todo`, yielding the Page to keep for each, in order."""
+
+    def job(index: int) -> str:
+        cached = cache.get(index) if cache else None
+        if cached is not None:
+            return cached
+        page = pdf[index]
+        try:
+            image = render_page(page)
+        finally:
+            page.close()
+        return image
+
+    def run(image_or_tsv):
+        if isinstance(image_or_tsv, str):
+            return image_or_tsv
+        return ocr_tsv(image_or_tsv, tesseract=tess)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        # pdfium is not thread-safe: pages are rendered here, in order, while tesseract runs
+        # in the workers; a bounded window keeps at most a few page images in memory.
+        futures = {}
+        window = max(1, workers) * 2
+        for k, layer in enumerate(todo):
+            futures[k] = pool.submit(run, job(layer.number - 1))
+            if k >= window:
+                yield _keep(todo[k - window], futures.pop(k - window), cache, warnings, ocr_mode)
+        for k in sorted(futures):
+            yield _keep(todo[k], futures[k], cache, warnings, ocr_mode)
+
+
+def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
+    index = layer.number - 1
+    try:
+        tsv = future.result()
+    except Exception as ex:  # one page's OCR failing must not lose the document
+        warnings.append(f"page {layer.number}: OCR failed: {ex}")
+        return _fallback(layer, f"OCR failed: {ex}")
+    if cache and cache.get(index) is None:
+        cache.put(index, tsv)
+    lines = layout.group_lines(parse_tsv(tsv, scale=72 / OCR_DPI))
+    score = quality.score_lines(lines)
+    if ocr_mode != "always" and layer.lines and layer.quality >= score:
+        return layer
+    return Page(layer.number, layer.width, layer.height, lines, SOURCE_OCR, score, layer.quality)
