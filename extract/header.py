@@ -1,0 +1,368 @@
+"""The Form 483's header and signature boxes, read by the positions of their printed labels.
+
+Each box's value sits below its label, in the label's column: the column runs from the label's
+left edge to the next label on the same row (FIRM NAME | STREET ADDRESS share a row, and often a
+printed line of text), and down to the next label below. Working on word boxes, not on lines,
+is what separates "Wells Pharma of Houston LLC" from "9265 Kirby Dr".
+"""
+from __future__ import annotations
+
+import re
+
+from . import address, dates
+from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels
+from .records import Header, Line, Page, Word
+from .text import squash_spaces, strip_edges
+
+NOTICE = re.compile(r"this\s+document\s+lists|during\s+an\s+inspection\s+of\s+your\s+firm", re.I)
+
+
+def _same_row(a: Label, b: Label) -> bool:
+    h = max(a.bottom - a.top, b.bottom - b.top, 4)
+    return abs(a.top - b.top) < h * 1.2
+
+
+def _column(label: Label, labels: dict[str, Label], width: float) -> tuple[float, float]:
+    """x-range of a label's box: from its left edge to the next label to its right on the row."""
+    right = width
+    for other in labels.values():
+        if other is label or not _same_row(label, other):
+            continue
+        if other.x0 > label.x1 - 1:
+            right = min(right, other.x0 - 2)
+    # A right-hand column's values start at its box edge, a little left of the label text.
+    left = label.x0 - 8 if label.x0 > width * 0.35 else 0
+    return left, right
+
+
+# Rows of the header grid: (left box, right box). A label OCR could not read is placed from its
+# partner on the row, or from the rows around it.
+_ROWS = (("district", "dates"), ("firm", "street"), ("city", "type"))
+
+
+def infer_labels(labels: dict[str, Label], page: Page) -> dict[str, Label]:
+    """Add boxes for header labels that were not read, where the form's grid says they are."""
+    labels = dict(labels)
+    lefts = [lab.x0 for k, lab in labels.items() if k in ("district", "issued_to", "firm", "city")]
+    left_x = min(lefts) if lefts else page.width * 0.1
+    splits = [lab.x0 for k, lab in labels.items() if k in ("street", "type")]
+    split_x = min(splits) if splits else None
+
+    def place(key, x0, top, bottom, line_index=-1):
+        labels[key] = Label(key, [], line_index, 0.0, x0, top, x0 + 30, bottom, inferred=True)
+
+    for left, right in _ROWS:
+        if left in labels and right not in labels and split_x is not None and right != "dates":
+            partner = labels[left]
+            place(right, split_x, partner.top, partner.bottom, partner.line_index)
+        elif right in labels and left not in labels:
+            partner = labels[right]
+            place(left, left_x, partner.top, partner.bottom, partner.line_index)
+    if "firm" not in labels and "street" not in labels and "city" in labels and "issued_to" in labels:
+        # Both labels of the firm row lost: that row's values are the line just above CITY.
+        above = [ln for ln in page.lines if labels["issued_to"].bottom < ln.top and ln.bottom <= labels["city"].top + 1]
+        if len(above) >= 2:
+            row = above[-1]
+            place("firm", left_x, row.top - 6, row.top - 0.5)
+            if split_x is not None:
+                place("street", split_x, row.top - 6, row.top - 0.5)
+    return labels
+
+
+def _stop_below(label: Label, labels: dict[str, Label], left: float, right: float, width: float) -> float | None:
+    """Top of the nearest label below this one whose box overlaps its column."""
+    stop = None
+    for other in labels.values():
+        if other is label or other.top <= label.bottom - 1:
+            continue
+        o_left, o_right = _column(other, labels, width)
+        if o_right <= left + 2 or o_left >= right - 2:
+            continue
+        if stop is None or other.top < stop:
+            stop = other.top
+    return stop
+
+
+def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int = 4) -> list[str]:
+    """The text lines in the box under `label`."""
+    left, right = _column(label, labels, page.width)
+    stop = _stop_below(label, labels, left, right, page.width)
+    label_ids = {id(w) for lab in labels.values() for w in lab.words}
+    out: list[list[Word]] = []
+    last_bottom = label.bottom
+    line_h = max(label.bottom - label.top, 5)
+    for index, line in enumerate(page.lines):
+        if line.bottom <= label.bottom + 0.5:
+            continue
+        if label.inferred and index == label.line_index:
+            continue  # the row of the unread label: what OCR made of the label itself
+        if stop is not None and (line.top + line.bottom) / 2 >= stop - 1:
+            break
+        words = [
+            w for w in line.words
+            if id(w) not in label_ids and w.x0 >= left - 1 and (w.x0 + w.x1) / 2 <= right and w.x0 < right
+        ]
+        if not words:
+            continue
+        text = " ".join(w.text for w in words)
+        if NOTICE.search(line.text):
+            break
+        if stop is None and out:
+            # The last header row has no label below it. Its wrapped lines sit close together;
+            # the body below starts after the box border, about two line heights down, and runs
+            # across the column split where the two boxes' values leave a gap.
+            if line.top - last_bottom > max(6.0, 0.9 * line_h):
+                break
+            split = right if right < page.width - 1 else left
+            if 0 < split and _runs_across(line, split):
+                break
+        out.append(words)
+        last_bottom = line.bottom
+        line_h = max(w.bottom - w.top for w in words)
+        if len(out) >= max_lines:
+            break
+    return [t for t in (strip_edges(" ".join(w.text for w in ws)) for ws in out) if t]
+
+
+def _runs_across(line: Line, x: float) -> bool:
+    """True when a line's text runs on across x, as body text does, rather than stopping short of it."""
+    if any(w.x0 < x < w.x1 for w in line.words):
+        return True
+    before = [w for w in line.words if w.x1 <= x]
+    after = [w for w in line.words if w.x0 >= x]
+    if not before or not after:
+        return False
+    h = max(w.bottom - w.top for w in line.words)
+    return after[0].x0 - before[-1].x1 < 1.2 * h
+
+
+def _right_of(label: Label, page: Page, right: float) -> str:
+    """Text printed on the label's own line, to its right (some forms put the value there)."""
+    line = page.lines[label.line_index]
+    words = [w for w in line.words if w.x0 > label.x1 and w.x0 < right]
+    return " ".join(w.text for w in words)
+
+
+_FEI_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
+
+
+def _digits(token: str) -> str | None:
+    token = token.strip(".,:;*'\"()[]|")
+    if not token or sum(c.isdigit() for c in token) < len(token) * 0.6:
+        return None
+    fixed = token.translate(_FEI_FIX)
+    return fixed if fixed.isdigit() else None
+
+
+def parse_fei(text: str) -> str | None:
+    """FEI digits from a box value: 7 to 10 digits, OCR letters in place of digits mended.
+
+    A number OCR split in two ("301 2053582") is joined when the halves make 7 to 10 digits.
+    """
+    tokens = [_digits(t) for t in (text or "").split()]
+    for i, d in enumerate(tokens):
+        if d and 7 <= len(d) <= 10:
+            return d
+        if d and i + 1 < len(tokens) and tokens[i + 1] and 7 <= len(d + tokens[i + 1]) <= 10:
+            return d + tokens[i + 1]
+    return None
+
+
+_TO = re.compile(r"^[\s.,]*(?:TO|T0|To)\s*[:;.]\s*", re.I)
+_TO_END = re.compile(r"\s+(?:TO|T0)\s*[:;.]?\s*$")
+
+
+def clean_value(text: str) -> str | None:
+    text = squash_spaces(strip_edges(text or ""))
+    text = re.sub(r"\s+,", ",", text).strip(" ,;:")
+    return text or None
+
+
+def parse_header_page(page: Page, labels: dict[str, Label] | None = None) -> dict:
+    """Header fields read from one page's boxes (keys missing where the box was not found)."""
+    if labels is None:
+        labels = infer_labels(find_labels(page.lines, HEADER_KEYS, y_max=page.height * 0.5), page)
+    out: dict = {}
+
+    def value(key, sep=" ", max_lines=4):
+        if key not in labels:
+            return None
+        return clean_value(sep.join(box_lines(page, labels[key], labels, max_lines)))
+
+    fei = None
+    if "fei" in labels and not labels["fei"].inferred:
+        left, right = _column(labels["fei"], labels, page.width)
+        fei = parse_fei(value("fei") or "") or parse_fei(_right_of(labels["fei"], page, right))
+    if not fei and "dates" in labels:
+        # FEI NUMBER sits under the dates in the same column; its label is tiny and OCR drops it.
+        fei = parse_fei(value("dates", max_lines=4) or "")
+    if fei:
+        out["fei"] = fei
+    if "dates" in labels:
+        start, end = dates.inspection_range(value("dates", max_lines=2) or "")
+        if start:
+            out["inspection_start"], out["inspection_end"] = start, end
+    issued = value("issued_to", max_lines=2)
+    if issued:
+        out["issued_to"] = clean_value(_TO_END.sub("", _TO.sub("", issued)))
+    for key, field in (("firm", "firm_name"), ("street", "street_address"), ("type", "establishment_type")):
+        v = value(key, max_lines=3)
+        if v:
+            out[field] = clean_value(_TO.sub("", v))
+    place = value("city", max_lines=3)
+    if place:
+        p = address.parse_place(place)
+        out.update({k: v for k, v in vars(p).items() if v})
+    district = value("district", sep=", ", max_lines=4)
+    if district:
+        out["district"] = district
+    return out
+
+
+# --- signature box ----------------------------------------------------------------------------
+
+TITLES = (
+    "investigator", "inspector", "chemist", "microbiologist", "pharmacologist", "analyst", "cso",
+    "consumer safety officer", "regulatory counsel", "medical officer", "biologist", "engineer",
+    "specialist", "expert", "pharmacist", "nurse", "supervisor", "officer", "scientist",
+    "reviewer", "auditor", "team leader", "toxicologist", "statistician", "veterinarian",
+)
+_HONORIFIC = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|LCDR|CDR|LT|CAPT|RADM|Capt)\.?\s+)+", re.I)
+_NAME = re.compile(r"^[A-Z][A-Za-z'’\-]+(?:\s+(?:[A-Z][.\-]?|[A-Z][A-Za-z'’\-]+\.?)){1,4}$")
+_STAMP_PREFIX = re.compile(r"^(?:(?:SEE|REVERSE|OF|THIS|PAGE|X|x)\s+)+")
+_TITLE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r")s?\b", re.I
+)
+
+
+def parse_person(text: str) -> str | None:
+    """The name in "Kara A. Scheibner, Ph.D., Pharmacologist" -> "Kara A. Scheibner"."""
+    text = strip_edges(text)
+    m = _TITLE_RE.search(text)
+    if not m:
+        return None
+    head = text[: m.start()]
+    signed = re.search(r"signed\s+by\s*:?\s*", head, re.I)  # "Digitally signed by Janet A. Rajan, ..."
+    if signed:
+        head = head[signed.end():]
+    head = re.split(r",|\s-\s|\s–\s", head)[0]
+    head = re.sub(r"\b(?:Ph\.?\s?D|M\.?D|Pharm\.?\s?D|R\.?Ph|M\.?S|B\.?S)\b\.?", "", head)
+    head = _HONORIFIC.sub("", squash_spaces(head)).strip(" .,;:|")
+    return _clean_name(head)
+
+
+def _clean_name(head: str) -> str | None:
+    # Drop words of the box's printed text that ran in from the left ("SEE REVERSE | Chad W Rice")
+    head = re.sub(r"^.*\|\s*", "", head)
+    head = _STAMP_PREFIX.sub("", head)
+    head = _HONORIFIC.sub("", head).strip(" .,;:")
+    if _NAME.match(head) and not _TITLE_RE.search(head):
+        return head
+    return None
+
+
+def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
+    """Names in the EMPLOYEE(S) SIGNATURE box (or the names-and-titles block), in printed order."""
+    anchor = labels.get("names_titles") or labels.get("signature")
+    if anchor is None:
+        return []
+    right = page.width
+    di = labels.get("date_issued")
+    if di and di.x0 > anchor.x1:
+        right = di.x0 - 2
+    form = labels.get("form")
+    bottom = form.top - 1 if form and form.top > anchor.bottom else page.height
+    names: list[str] = []
+    for line in page.lines:
+        if line.bottom <= anchor.bottom + 0.5 or line.top >= bottom:
+            continue
+        words = [w for w in line.words if w.x1 <= right + 30 and w.x0 >= anchor.x0 - 60]
+        if not words:
+            continue
+        text = " ".join(w.text for w in words)
+        found = [parse_person(part) for part in _split_people(text)]
+        if not any(found):
+            # A name whose title was printed on another line: "Andrea A. Branche ,"
+            m = re.search(r"([A-Z][A-Za-z.\- ]+?)\s*,\s*$", text)
+            found = [_clean_name(m.group(1))] if m else []
+        for name in found:
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def _split_people(text: str) -> list[str]:
+    """A line may carry two people side by side: cut after each title."""
+    parts, start = [], 0
+    for m in _TITLE_RE.finditer(text):
+        end = m.end()
+        rest = text[end:]
+        extra = re.match(r"(?:[-–][A-Za-z]+)?", rest)  # "Investigator-GDUFA"
+        end += extra.end() if extra else 0
+        parts.append(text[start:end])
+        start = end
+    return parts
+
+
+def parse_footer(page: Page) -> tuple[list[str], str | None]:
+    """(investigators, date issued) from one page's signature box."""
+    labels = find_labels(page.lines, FOOTER_KEYS, y_min=page.height * 0.55)
+    people = parse_investigators(page, labels)
+    issued = None
+    di = labels.get("date_issued")
+    if di:
+        left = di.x0 - 25
+        for line in page.lines:
+            if line.bottom <= di.bottom + 0.5:
+                continue
+            form = labels.get("form")
+            if form and line.top >= form.top - 1:
+                break
+            text = " ".join(w.text for w in line.words if w.x1 > left)
+            issued = dates.single_date(text)
+            if issued:
+                break
+        if not issued:
+            issued = dates.single_date(" ".join(w.text for w in page.lines[di.line_index].words if w.x0 > di.x1))
+    anchor = labels.get("signature") or labels.get("names_titles")
+    if not issued and anchor:
+        # DATE ISSUED label unread: the date still stands at the right of the signature box.
+        form = labels.get("form")
+        for line in page.lines:
+            if line.top < anchor.top - 2 or (form and line.top >= form.top - 1):
+                continue
+            issued = dates.single_date(" ".join(w.text for w in line.words if w.x0 > page.width * 0.6))
+            if issued:
+                break
+    return people, issued
+
+
+def page_labels(page: Page) -> dict[str, Label]:
+    return find_labels(page.lines, HEADER_KEYS, y_max=page.height * 0.5)
+
+
+def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
+    """The document's header. The boxes repeat on every page: each field takes the value read
+    most often on the first pages (the earliest on a tie), so one page's OCR slip is outvoted."""
+    votes: dict[str, dict] = {}
+    for page in pages[:max_pages]:
+        if not page.lines:
+            continue
+        for k, v in parse_header_page(page).items():
+            votes.setdefault(k, {}).setdefault(v, 0)
+            votes[k][v] += 1
+    fields = {k: max(counts, key=counts.get) for k, counts in votes.items()}
+    header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
+    if header.country is None and (header.state or header.postal_code):
+        header.country = "US"
+    best: list[str] = []
+    for page in pages:
+        if not page.lines:
+            continue
+        people, issued = parse_footer(page)
+        if issued and not header.date_issued:
+            header.date_issued = issued
+        if len(people) > len(best):
+            best = people
+    header.investigators = best
+    return header

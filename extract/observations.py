@@ -1,0 +1,269 @@
+"""Splitting a 483's pages into its numbered observations.
+
+Each page's body is what lies between the repeated header boxes and the signature box. Bodies
+are read in order and cut at the numbered headings ("OBSERVATION 3" and its OCR variants); old
+and BIMO forms number their findings as a list ("1. The firm did not ..."). A heading is only
+accepted in sequence, at the start of a line, so "see Observation 2" in a text never splits it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels, fold
+from .records import Line, Observation, Page
+from .text import count_redactions, join_lines, normalise_redactions, strip_edges
+
+# "OBSERVATION 1", "OBSERVATION #1", "OBS ERVATION 1", "0BSERVATlON l", "Observation No. 1:"
+_HEADING = re.compile(
+    r"^\W{0,3}(?P<word>[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM]S?)\s*"
+    r"(?:N[O0]\.?\s*|#\s*|:\s*)?(?P<num>[0-9IlOo|!]{1,3})\b\s*[:.\-)]?\s*(?P<rest>.*)$",
+    re.I,
+)
+# Findings numbered as a list, on forms without headings: "1. The firm did not ..."
+_LIST_ITEM = re.compile(r"^\W{0,2}(?P<num>\d{1,2})\s*[.)]\s+(?P<rest>[A-Z].*)$")
+_REPEAT = re.compile(
+    r"\b(?:this\s+is\s+a\s+)?repeat(?:ed)?\s+(?:observation|finding|citation)s?\b"
+    r"|\brepeat\s+from\s+(?:the\s+)?(?:previous|prior|\d{4})",
+    re.I,
+)
+_SPECIFICALLY = re.compile(r"\bSp[ea]c[il1!|]f[il1!|]c[ae][l1I|]{1,2}y\b\s*[,:;.]?", re.I)
+_SYSTEM_HEADING = re.compile(
+    r"^(?:[A-Z,&/ ]+\s)?(?:SYSTEMS?|LABORATORY\s+CONTROLS?|PRODUCTION|MATERIALS|QUALITY|"
+    r"FACILITIES\s+AND\s+EQUIPMENT|PACKAGING\s+AND\s+LABEL+ING)$"
+)
+_DATES_LIST = re.compile(r"^\W*\*?\s*DATES?\s+OF\s+INSPECTIONS?\b", re.I)
+_DAY = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}\s*\(\s*[A-Za-z]{2,5}\.?\s*\)")
+_ESIGN = re.compile(r"\bSigned\s*(?:By|in\s+By)\b|\bDate\s+Signed\b|\bDigitally\s+signed\b", re.I)
+_BIMO_INTRO = re.compile(r"^\s*The\s+following\s+(?:objectionable\s+)?(?:findings?|conditions?|observations?)\b.*\bobserved\b", re.I)
+_REVERSE = re.compile(
+    r"observations\s+of\s+objectionable\s+conditions|front\s+of\s+this\s+form\s+are\s+reported|"
+    r"section\s+704\s*\(b\)\s+of\s+the\s+federal\s+food",
+    re.I,
+)
+_FURNITURE = re.compile(
+    r"^(?:AMENDMENT\s+\d+|Add\s+Continuation\s+Page|Industry\s+Information:.*|DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM.*)$",
+    re.I,
+)
+_NOTICE_END = re.compile(r"DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM|questions,?\s+please\s+contact\s+FDA", re.I)
+_NOTICE = re.compile(
+    r"this\s+document\s+lists\s+observations|inspectional\s+observations,?\s+and\s+do\s+not\s+represent|"
+    r"implemented,?\s+or\s+plan\s+to\s+implement|representative\(s\)\s+during\s+the\s+inspection|"
+    r"questions,?\s+please\s+contact\s+FDA",
+    re.I,
+)
+
+_NUM_FIX = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+
+
+@dataclass
+class BodyLine:
+    page: int
+    text: str
+    x0: float
+    width: float  # of the page, to tell indented lines
+
+
+@dataclass
+class _Draft:
+    number: int
+    page_start: int
+    lines: list[BodyLine] = field(default_factory=list)
+    heading: str | None = None
+
+
+def is_reverse_page(page: Page) -> bool:
+    """The form's back (Section 704(b) notice), which holds no observations."""
+    text = page.text
+    if not _REVERSE.search(text):
+        return False
+    return len(find_labels(page.lines[:25], ("firm", "street", "dates", "type"))) < 2
+
+
+def body_lines(page: Page) -> list[BodyLine]:
+    """The lines of a page between its header boxes and its signature box."""
+    lines = page.lines
+    if not lines or is_reverse_page(page):
+        return []
+    top_labels = find_labels(lines, HEADER_KEYS, y_max=page.height * 0.5)
+    bottom_labels = find_labels(lines, FOOTER_KEYS, y_min=page.height * 0.45)
+    start = 0
+    header_rows = [lab for k, lab in top_labels.items() if k in ("city", "type", "firm", "street", "issued_to")]
+    if header_rows:
+        last_row = max(lab.line_index for lab in header_rows)
+        start = last_row + 1
+        # the values of the last row: lines close below it
+        prev_bottom = lines[last_row].bottom
+        while start < len(lines) and start <= last_row + 3:
+            gap = lines[start].top - prev_bottom
+            h = lines[start].bottom - lines[start].top
+            if gap > max(6.0, 0.9 * h) or _HEADING.match(lines[start].text):
+                break
+            prev_bottom = lines[start].bottom
+            start += 1
+    # page 1: the notice paragraph and "DURING AN INSPECTION OF YOUR FIRM WE OBSERVED:"
+    for i in range(start, min(len(lines), start + 12)):
+        if _NOTICE_END.search(lines[i].text):
+            start = i + 1
+    while start < len(lines) and _NOTICE.search(lines[start].text):
+        start += 1
+    end = len(lines)
+    if bottom_labels:
+        footer_top = min(lab.top for lab in bottom_labels.values())
+        for i in range(start, len(lines)):
+            if (lines[i].top + lines[i].bottom) / 2 >= footer_top - 1:
+                end = i
+                break
+    out = []
+    for line in lines[start:end]:
+        text = strip_edges(line.text)
+        if not text or _FURNITURE.match(text):
+            continue
+        out.append(BodyLine(page.number, text, line.x0, page.width))
+    return out
+
+
+def is_dates_list(text: str) -> bool:
+    """The "*DATES OF INSPECTION" list, or a line of it: "8/18/2025(Mon), 8/19/2025(Tue), ..."."""
+    return bool(_DATES_LIST.match(text)) or len(_DAY.findall(text)) >= 2
+
+
+def _drop_dates_list(lines: list[BodyLine]) -> list[BodyLine]:
+    """Cut at the list of inspection days: the form prints it after the last observation, and
+    what follows it (e-signature stamps, a page of signatures) is no observation's text."""
+    out = []
+    for bl in lines:
+        if is_dates_list(bl.text):
+            break
+        if _ESIGN.search(bl.text):
+            continue
+        out.append(bl)
+    return out
+
+
+def _heading(text: str) -> tuple[int | None, str] | None:
+    m = _HEADING.match(text)
+    if not m:
+        # "OBSERV ATION" split oddly, or letters misread beyond the regex: fuzzy on the first word(s)
+        words = text.split()
+        if len(words) >= 2 and len(words) <= 40:
+            for n in (1, 2):
+                head = fold("".join(words[:n]))
+                if len(head) >= 9 and fuzz.ratio(head, fold("OBSERVATION")) >= 82 and len(words) > n:
+                    num = words[n].strip("#:.-)").translate(_NUM_FIX)
+                    if num.isdigit():
+                        return int(num), " ".join(words[n + 1 :])
+        return None
+    num = m.group("num").translate(_NUM_FIX)
+    return (int(num) if num.isdigit() else None), m.group("rest")
+
+
+def _is_system_heading(text: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    if not letters or letters.upper() != letters or len(text.split()) > 8:
+        return False
+    return bool(_SYSTEM_HEADING.match(" ".join(re.sub(r"[^A-Z,&/ ]", " ", text).split())))
+
+
+def split(pages: list[Page]) -> list[Observation]:
+    """The numbered observations of a 483, in order, each over the pages it spans."""
+    lines: list[BodyLine] = []
+    for page in pages:
+        lines.extend(body_lines(page))
+    lines = _drop_dates_list(lines)
+    drafts = _split_headings(lines)
+    if not drafts:
+        drafts = _split_list(lines)
+    return [_finish(d) for d in drafts]
+
+
+def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    pending_heading = None
+    for bl in lines:
+        h = _heading(bl.text)
+        if h is not None:
+            num, rest = h
+            expected = drafts[-1].number + 1 if drafts else 1
+            if num is None or (drafts and num < expected) or num > expected + 3:
+                num = expected if num is None or num > expected + 3 else None
+            if num is not None:
+                d = _Draft(num, bl.page, heading=pending_heading)
+                pending_heading = None
+                if rest.strip():
+                    d.lines.append(BodyLine(bl.page, rest.strip(), bl.x0, bl.width))
+                drafts.append(d)
+                continue
+        if drafts and _is_system_heading(bl.text):
+            pending_heading = bl.text
+            continue
+        if drafts:
+            if pending_heading:  # a capitalised line that was not followed by a heading after all
+                drafts[-1].lines.append(BodyLine(bl.page, pending_heading, bl.x0, bl.width))
+                pending_heading = None
+            drafts[-1].lines.append(bl)
+        elif _is_system_heading(bl.text):
+            pending_heading = bl.text
+    return drafts
+
+
+def _split_list(lines: list[BodyLine]) -> list[_Draft]:
+    """Findings numbered "1.", "2.", ... at the left margin (BIMO and old forms)."""
+    margins = sorted(bl.x0 for bl in lines if _LIST_ITEM.match(bl.text))
+    if not margins:
+        return []
+    margin = margins[0]
+    drafts: list[_Draft] = []
+    for bl in lines:
+        m = _LIST_ITEM.match(bl.text)
+        expected = drafts[-1].number + 1 if drafts else 1
+        if m and int(m.group("num")) == expected and bl.x0 <= margin + bl.width * 0.03:
+            drafts.append(_Draft(expected, bl.page, [BodyLine(bl.page, m.group("rest"), bl.x0, bl.width)]))
+            continue
+        if _BIMO_INTRO.match(bl.text):
+            continue
+        if drafts:
+            drafts[-1].lines.append(bl)
+    return drafts if len(drafts) >= 1 else []
+
+
+def _finish(d: _Draft) -> Observation:
+    kept = [bl for bl in d.lines if not _BIMO_INTRO.match(bl.text)]
+    text = normalise_redactions(join_lines([bl.text for bl in kept]))
+    repeat_note = None
+    for m in _REPEAT.finditer(text):
+        repeat_note = _sentence_at(text, m.start())
+        break
+    page_end = kept[-1].page if kept else d.page_start
+    citation = _citation(text)
+    return Observation(
+        number=d.number,
+        page_start=d.page_start,
+        page_end=max(page_end, d.page_start),
+        text=text,
+        citation=citation,
+        repeat=repeat_note is not None,
+        repeat_note=repeat_note,
+        redactions=count_redactions(text),
+        heading=d.heading,
+    )
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    start = max(text.rfind(".", 0, pos), text.rfind("(", 0, pos) - 1, -1) + 1
+    end = text.find(".", pos)
+    end = len(text) if end < 0 else end + 1
+    return text[start:end].strip(" ()")
+
+
+def _citation(text: str) -> str | None:
+    """The lead statement: the text before "Specifically", or the first sentence when none."""
+    m = _SPECIFICALLY.search(text[:1200])
+    if m and m.start() > 15:
+        return text[: m.start()].strip(" ,;:")
+    first = re.match(r"^(.{20,600}?[.;:])(?:\s+[A-Z(]|\s*$)", text)
+    if first:
+        return first.group(1).strip()
+    return None

@@ -1,0 +1,80 @@
+"""Text clean-up shared by the header and observation parsers: joining lines, redactions, OCR junk."""
+from __future__ import annotations
+
+import re
+
+# FOIA exemption marks as FDA prints them over redacted text: "(b) (4)", "(b)(6)", "(b)(7)(C)".
+# OCR and doubled text layers write them "(b) < 4 l", "{b)(4)", "(6) (4)", "((bb))( 4(4))".
+_REDACTION = re.compile(
+    r"""\(\(bb\)\)\s*\(\s*[467]\s*\(\s*([467])\s*\)\s*\)   # doubled layer: ((bb))( 4(4))
+      | [\(\[\{|]{1,2}\s*(?:bb|b|6|h)\s*[\)\]\}|]{1,2}\s*         # (b)
+        ['"~]?\s*
+        (?:[\(\[\{<]{1,2}\s*(44|66|77|4|6|7)\s*[\)\]\}>l|'"~]{0,2}    # (4), <4l, ((44))
+          |(44|66|77|4|6|7)\s*[\)\]\}>l|]{1,2})                     # 4)
+        (?:\s*[\(\[\{]\s*(?:CC|C)\s*[\)\]\}])?                         # (C)
+    """,
+    re.X,
+)
+
+
+def _redaction_token(m: re.Match) -> str:
+    digits = m.group(1) or m.group(2) or m.group(3)
+    token = f"(b)({digits[0]})"
+    if digits[0] == "7" and "C" in m.group(0).split(digits, 1)[-1]:
+        token += "(C)"
+    return f" {token} "
+
+
+def normalise_redactions(text: str) -> str:
+    """Write every exemption mark as FDA's canonical "(b)(4)" / "(b)(6)" / "(b)(7)(C)"."""
+    out = _REDACTION.sub(_redaction_token, text)
+    if out == text:
+        return text
+    # The token is spaced on both sides; close the gap before punctuation the form printed after it.
+    return re.sub(r" +([,.;:)\]])", r"\1", re.sub(r"  +", " ", out)).strip()
+
+
+REDACTION_TOKEN = re.compile(r"\(b\)\((\d)\)(?:\(C\))?")
+
+
+def count_redactions(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in REDACTION_TOKEN.finditer(text):
+        counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return counts
+
+
+# Box borders and scanner specks that OCR reads as characters at the edge of a line.
+_EDGE_JUNK = re.compile(r"^(?:[|!\[\]{}¦_~•·]+\s+|[|!]\s*)+|(?:\s+[|!\[\]{}¦_~•·]+|\s*[|!])+$")
+
+
+def strip_edges(line: str) -> str:
+    return _EDGE_JUNK.sub("", line).strip()
+
+
+_SOFT_HYPHEN = "\u00ad"
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join printed lines into running text, mending words hyphenated across a line break.
+
+    "contam-" + "ination" -> "contamination"; "HOU-" + "OPS-017" keeps its hyphen.
+    """
+    out = ""
+    for raw in lines:
+        line = " ".join(raw.replace(_SOFT_HYPHEN, "-").split())
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif re.search(r"[a-z]-$", out) and line[:1].islower():
+            out = out[:-1] + line
+        elif out.endswith("-") or out.endswith("/"):
+            out += line
+        else:
+            out += " " + line
+    return out
+
+
+def squash_spaces(text: str) -> str:
+    return " ".join(text.split())
