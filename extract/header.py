@@ -157,14 +157,16 @@ def _digits(token: str) -> str | None:
 def parse_fei(text: str) -> str | None:
     """FEI digits from a box value: 7 to 10 digits, OCR letters in place of digits mended.
 
-    A number OCR split in two ("301 2053582") is joined when the halves make 7 to 10 digits.
+    A number OCR split in two ("301 2053582") is joined when the halves make a 10-digit FEI.
     """
-    tokens = [_digits(t) for t in (text or "").split()]
+    raw = (text or "").split()
+    tokens = [_digits(t) for t in raw]
     for i, d in enumerate(tokens):
         if d and 7 <= len(d) <= 10:
             return d
-        if d and i + 1 < len(tokens) and tokens[i + 1] and 7 <= len(d + tokens[i + 1]) <= 10:
-            return d + tokens[i + 1]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if d and nxt and len(d + nxt) == 10 and raw[i].isdigit() and raw[i + 1].isdigit():
+            return d + nxt
     return None
 
 

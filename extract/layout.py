@@ -25,7 +25,9 @@ def group_lines(words: list[Word]) -> list[Line]:
             if last.x0 > w.x0 + 0.5:
                 continue
             overlap = min(ref.bottom, w.bottom) - max(ref.top, w.top)
-            need = 0.5 * min(h, ref.bottom - ref.top)
+            ref_h = ref.bottom - ref.top
+            # a comma or period is a sliver at the baseline: it needs only to touch the line
+            need = 0.5 * min(h, ref_h) if h >= 0.6 * ref_h else 0.25 * h
             if overlap >= need and overlap > best_overlap:
                 best, best_overlap = k, overlap
         if best is None:

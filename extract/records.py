@@ -114,6 +114,15 @@ class Observation:
         }
 
 
+# The document JSON's keys (../shared/document-json.md): what extraction promises, and what
+# classification adds to each observation.
+DOCUMENT_KEYS = [
+    "source", "pages", "fei", "firm_name", "street_address", "city", "state", "postal_code", "country",
+    "establishment_type", "inspection_start", "inspection_end", "date_issued", "issued_to", "investigators",
+]
+OBSERVATION_KEYS = ["number", "page_start", "page_end", "repeat", "citation", "first_words", "last_words"]
+CLASSIFICATION_KEYS = ["cfr", "primary_category", "categories"]
+
 HEADER_FIELDS = [
     "fei",
     "firm_name",

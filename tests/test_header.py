@@ -1,0 +1,66 @@
+from pages import footer_rows, header_rows, make_page
+
+from extract.header import parse_fei, parse_header, parse_person
+
+
+def test_header_fields_from_label_positions():
+    page = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows())
+    h = parse_header([page])
+    assert h.fei == "3001234567"
+    assert (h.inspection_start, h.inspection_end) == ("2024-01-05", "2024-01-09")
+    assert h.issued_to == "Pat Q. Doe, President"  # without the leading TO:
+    assert h.firm_name == "Acme Sterile LLC"  # split from the street address printed on its line
+    assert h.street_address == "12 Elm St"
+    assert (h.city, h.state, h.postal_code, h.country) == ("Springfield", "IL", "62701", "US")
+    assert h.establishment_type == "Outsourcing Facility"
+    assert h.date_issued == "2024-01-09"
+    assert h.investigators == ["Jordan P. Avery"]
+
+
+def test_ocr_variants_of_labels_are_found():
+    rows = [(y, [(x, t.replace("FEI NUMBER", "FEJNUMBER").replace("ESTABLISHMENT", "ESTABUSHMENT"))
+                 for x, t in cells]) for y, cells in header_rows()]
+    h = parse_header([make_page(rows)])
+    assert h.fei == "3001234567"
+    assert h.establishment_type == "Outsourcing Facility"
+
+
+def test_a_lost_firm_label_is_placed_from_its_row_partner():
+    rows = [(y, [(x, t) for x, t in cells if t != "FIRM NAME"]) for y, cells in header_rows()]
+    h = parse_header([make_page(rows)])
+    assert h.firm_name == "Acme Sterile LLC"
+    assert h.street_address == "12 Elm St"
+
+
+def test_header_values_are_voted_across_pages():
+    good = make_page(header_rows(fei="3001234567"), number=2)
+    slip = make_page(header_rows(fei="300123456"), number=1)
+    third = make_page(header_rows(fei="3001234567"), number=3)
+    assert parse_header([slip, good, third]).fei == "3001234567"
+
+
+def test_last_header_row_stops_before_body_text():
+    rows = header_rows() + [(190, "the technician failed to disinfect the gloves before entering the ISO 5 area and")]
+    h = parse_header([make_page(rows)])
+    assert h.establishment_type == "Outsourcing Facility"
+    assert h.city == "Springfield"
+
+
+def test_several_investigators_in_printed_order():
+    page = make_page(header_rows() + footer_rows(names=("Jordan P. Avery, Investigator", "Dr. Sam K. Lee, Ph.D., Chemist",
+                                                         "Ria Moss, Microbiologist")))
+    assert parse_header([page]).investigators == ["Jordan P. Avery", "Sam K. Lee", "Ria Moss"]
+
+
+def test_parse_person():
+    assert parse_person("Digitally signed by Janet A. Rajan, Investigator") == "Janet A. Rajan"
+    assert parse_person("SEE REVERSE | Chad W Rice, Investigator") == "Chad W Rice"
+    assert parse_person("Sangeeta M Khurana, Investigator-GDUFA") == "Sangeeta M Khurana"
+    assert parse_person("no title here") is None
+
+
+def test_parse_fei():
+    assert parse_fei("3016710931") == "3016710931"
+    assert parse_fei("FEI 30l67l0931") == "3016710931"  # l read for 1
+    assert parse_fei("1019003") == "1019003"
+    assert parse_fei("Detroit, MI 48207 (313) 393-8100") is None  # an address and phone are no FEI

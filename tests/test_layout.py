@@ -1,0 +1,35 @@
+from extract.layout import group_lines, undouble
+from extract.records import Line, Word
+
+
+def test_words_group_into_lines_top_to_bottom():
+    words = [Word("world", 40, 10, 60, 18), Word("second", 10, 30, 40, 38), Word("hello", 10, 10, 35, 18)]
+    assert [l.text for l in group_lines(words)] == ["hello world", "second"]
+
+
+def test_a_skewed_line_stays_one_line():
+    # each word 1.5 points lower than the one before, as on a slightly rotated scan
+    words = [Word(f"w{i}", 10 + 30 * i, 100 + 1.5 * i, 35 + 30 * i, 108 + 1.5 * i) for i in range(8)]
+    assert len(group_lines(words)) == 1
+
+
+def test_a_comma_box_does_not_break_the_line():
+    # regression: a comma's small low box made the next word start a new line
+    words = [Word("Jr.", 220, 132, 240, 138), Word(",", 248, 137, 250, 140), Word("Executive", 259, 132, 300, 138)]
+    assert [l.text for l in group_lines(words)] == ["Jr. , Executive"]
+
+
+def test_fragments_of_one_word_are_joined():
+    # born-digital layers write "Proc" and "ess" as separate runs
+    words = [Word("Proc", 10, 10, 30, 20), Word("ess", 30.5, 10, 45, 20), Word("Unit", 50, 10, 70, 20)]
+    assert group_lines(words)[0].text == "Process Unit"
+
+
+def test_doubled_glyphs_are_undone_on_a_doubled_line():
+    line = Line([Word("DDEEPPAARRTTMMEENNTT", 0, 0, 1, 1), Word("OOFF", 0, 0, 1, 1), Word("HHEEAALLTTHH", 0, 0, 1, 1)])
+    assert undouble(line).text == "DEPARTMENT OF HEALTH"
+
+
+def test_ordinary_doubled_letters_are_kept():
+    line = Line([Word("1100", 0, 0, 1, 1), Word("units", 0, 0, 1, 1), Word("were", 0, 0, 1, 1), Word("released", 0, 0, 1, 1)])
+    assert undouble(line).text == "1100 units were released"

@@ -1,0 +1,80 @@
+from pages import footer_rows, header_rows, make_page
+
+from extract.observations import is_dates_list, split
+
+
+def page_with(body, number=1, of=3):
+    rows = header_rows()
+    y = 230
+    for line in body:
+        rows.append((y, line))
+        y += 12
+    return make_page(rows + footer_rows(page=number, of=of), number=number)
+
+
+def test_observations_split_on_headings_and_run_over_page_breaks():
+    p1 = page_with([
+        "DURING AN INSPECTION OF YOUR FIRM WE OBSERVED:",
+        "OBSERVATION 1",
+        "Procedures designed to prevent microbiological contamination of drug products purporting",
+        "to be sterile are not established and followed.",
+        "Specifically, the operator reached over open vials during the fill and",
+    ], 1)
+    p2 = page_with([
+        "did not sanitize the gloves, see Observation 2 below.",
+        "OBSERVATION 2",
+        "There is a failure to thoroughly review any unexplained discrepancy.",
+        "Specifically, deviation DV-12 was closed without a root cause.",
+    ], 2)
+    obs = split([p1, p2])
+    assert [o.number for o in obs] == [1, 2]  # "see Observation 2" is not a heading
+    assert (obs[0].page_start, obs[0].page_end) == (1, 2)
+    assert obs[0].citation == ("Procedures designed to prevent microbiological contamination of drug products "
+                               "purporting to be sterile are not established and followed.")
+    assert obs[0].text.endswith("did not sanitize the gloves, see Observation 2 below.")
+    assert "FORM FDA 483" not in obs[0].text and "Acme" not in obs[0].text  # no page furniture
+    assert obs[1].body.startswith("Specifically, deviation DV-12")
+
+
+def test_ocr_variants_of_the_heading():
+    p = page_with(["OBS ERVATION 1", "Lead statement one.", "Specifically, a.", "0BSERVATlON 2",
+                   "Lead statement two.", "Specifically, b.", "OBSERVATION #3", "Lead three.", "Specifically, c."])
+    assert [o.number for o in split([p])] == [1, 2, 3]
+
+
+def test_repeat_mark_at_the_top_of_the_next_page_belongs_to_the_previous_observation():
+    p1 = page_with(["OBSERVATION 1", "Strict control is not exercised over labeling.",
+                    "Specifically, labels were stored in an open cabinet."], 1)
+    p2 = page_with(["This is a repeat observation.", "OBSERVATION 2", "Written procedures are not followed.",
+                    "Specifically, the SOP was not used."], 2)
+    obs = split([p1, p2])
+    assert obs[0].repeat and obs[0].page_end == 2
+    assert not obs[1].repeat
+
+
+def test_system_heading_is_kept_out_of_the_previous_observation():
+    p = page_with(["QUALITY SYSTEM", "OBSERVATION 1", "Lead one.", "Specifically, one.", "PRODUCTION SYSTEM",
+                   "OBSERVATION 2", "Lead two.", "Specifically, two."])
+    obs = split([p])
+    assert "PRODUCTION SYSTEM" not in obs[0].text
+    assert obs[1].heading == "PRODUCTION SYSTEM"
+
+
+def test_dates_list_ends_the_observations():
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, the last words here.", "*DATES OF INSPECTION",
+                   "8/18/2025(Mon), 8/19/2025(Tue), 8/20/2025(Wed)"])
+    assert split([p])[0].text.endswith("the last words here.")
+
+
+def test_numbered_list_forms_without_headings():
+    p = page_with(["The following objectionable findings were observed during inspection of the data:",
+                   "1. The firm did not investigate the variations.", "a. Details of samples were lost.",
+                   "2. The firm did not maintain source documents."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2]
+    assert "Details of samples" in obs[0].text
+
+
+def test_is_dates_list():
+    assert is_dates_list("5/05/2026(Tue), 5/06/2026(Wed), 5/07/2026(Thu)")
+    assert not is_dates_list("On 5/05/2026 the technician was observed")

@@ -1,0 +1,36 @@
+import pytest
+
+from extract.text import count_redactions, join_lines, normalise_redactions, strip_edges
+
+
+@pytest.mark.parametrize(
+    "raw,clean",
+    [
+        ("sterile (b) (4) bottles", "sterile (b)(4) bottles"),
+        ("steril~(b) 4) bottles", "steril~ (b)(4) bottles"),  # OCR lost the opening bracket
+        ("from[(6) (4) ] and", "from (b)(4)] and"),  # b read as 6
+        ("((bb))( 4(4)) supplier", "(b)(4) supplier"),  # a doubled born-digital layer
+        ("operator (b)(6) signed", "operator (b)(6) signed"),
+        ("names (b)(7)(C) were", "names (b)(7)(C) were"),
+        ("specification to (b) (4).", "specification to (b)(4)."),
+    ],
+)
+def test_redactions_are_normalised(raw, clean):
+    assert normalise_redactions(raw) == clean
+
+
+@pytest.mark.parametrize("text", ["items (b) and (c) of the SOP", "section (b)(1) applies", "a) and (b) 4 units"])
+def test_list_markers_are_not_redactions(text):
+    assert normalise_redactions(text) == text
+
+
+def test_count_redactions():
+    assert count_redactions("(b)(4) and (b)(4), (b)(6)") == {"(b)(4)": 2, "(b)(6)": 1}
+
+
+def test_join_lines_mends_hyphenation_only_inside_words():
+    assert join_lines(["contam-", "ination of the", "HOU-", "OPS-017 rev"]) == "contamination of the HOU-OPS-017 rev"
+
+
+def test_strip_edges_removes_box_borders():
+    assert strip_edges("| Camerson E Moore, Investigator |") == "Camerson E Moore, Investigator"
