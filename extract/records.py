@@ -20,6 +20,9 @@ class Word:
     top: float
     x1: float
     bottom: float
+    # False for a text-layer run that the layer did not separate from the one before by a space
+    # (it broke the run for its own reasons): such a fragment may be joined to its neighbour.
+    spaced: bool = True
 
 
 @dataclass

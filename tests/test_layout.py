@@ -21,8 +21,14 @@ def test_a_comma_box_does_not_break_the_line():
 
 def test_fragments_of_one_word_are_joined():
     # born-digital layers write "Proc" and "ess" as separate runs
-    words = [Word("Proc", 10, 10, 30, 20), Word("ess", 30.5, 10, 45, 20), Word("Unit", 50, 10, 70, 20)]
+    words = [Word("Proc", 10, 10, 30, 20), Word("ess", 30.5, 10, 45, 20, spaced=False), Word("Unit", 50, 10, 70, 20)]
     assert group_lines(words)[0].text == "Process Unit"
+
+
+def test_words_the_layer_spaced_stay_apart_however_close():
+    # regression: a j's descender box reached back to the word before: "gallonjug"
+    words = [Word("gallon", 10, 10, 40, 20), Word("jug", 40.2, 10, 55, 20)]
+    assert group_lines(words)[0].text == "gallon jug"
 
 
 def test_doubled_glyphs_are_undone_on_a_doubled_line():
