@@ -33,14 +33,28 @@ if TYPE_CHECKING:
 # Tuned on data/labels/company_links.csv with benchmarks/linking.py: below 90, near misses
 # between different firms ("Eagle Diagnostics" / "Eagle Analytical") start to pass.
 FUZZY_THRESHOLD = 90.0
+# Words most firm names share. Similarity is judged on what is left without them, or
+# "Bayer Healthcare" passes for "Baxter Healthcare" and "Salix Pharmaceuticals" for "SCA
+# Pharmaceuticals" (both seen in FDA's listings).
+_GENERIC_WORDS = frozenset("""
+    pharmaceutical pharmaceuticals pharma pharmacy pharmacies laboratories laboratory labs lab
+    healthcare health care solutions services service products product biologics biologic
+    biopharma biopharmaceuticals biosciences bioscience lifesciences life sciences sciences
+    international global group holdings holding industries industrial manufacturing usa us
+    america american medical medicine medicines drug drugs chemicals chemical specialty
+    compounding outsourcing facility center centre and of the
+""".split())
+# A core this short is too little to judge similarity by ("cp" against "jhp").
+_MIN_CORE = 4
 # The score a stem match reports: certain enough to beat any fuzzy candidate but below an
 # exact match.
 STEM_SCORE = 95.0
 
 # Legal forms, stripped from the end of a name, repeatedly and in runs ("co ltd", "pvt ltd",
-# "sa de cv", "gmbh and co kg"). Dotted forms ("S.A.", "L.L.C.") arrive here as "sa", "llc".
+# "sa de cv", "gmbh and co kg"). Dotted forms ("S.A.", "L.L.C.") arrive here as "sa", "llc";
+# "lnc" is how OCR reads "Inc" on the scanned 483s.
 _SUFFIX_WORDS = (
-    "inc|incorporated|corp|corporation|co|company|cos|companies|llc|lc|lcc|llp|lp|plc|pllc|pc|"
+    "inc|lnc|incorporated|corp|corporation|co|company|cos|companies|llc|lc|lcc|llp|lp|plc|pllc|pc|"
     "ltd|limited|pvt|private|pty|proprietary|gmbh|mbh|ag|kg|kgaa|se|sa|sas|sarl|srl|spa|sl|slu|"
     "nv|bv|oy|oyj|ab|as|aps|ltda|hf|ehf|kft|zrt|sro|bhd|sdn|kk|cv|rl"
 )
@@ -150,6 +164,11 @@ def name_variants(name: str | None) -> list[Variant]:
     return sorted(out, key=lambda v: order[v.role])
 
 
+def _core(words: str) -> str:
+    """The words of a normalised name that tell firms apart: 'bayer healthcare' -> 'bayer'."""
+    return " ".join(w for w in words.split() if w not in _GENERIC_WORDS)
+
+
 def _countries_of(company) -> set[str]:
     return {company.country} | {f.country for f in company.facilities}
 
@@ -185,10 +204,14 @@ def match_company(name: str | None, country: str | None, registry: "Registry",
     cc = country_code(country) if country else None
     best: Match | None = None
     for v in variants:
-        if v.role == "parent":  # a parent named in passing is too short to judge by similarity
-            continue
+        core = _core(v.text)
+        if v.role == "parent" or len(core) < _MIN_CORE:
+            continue  # a parent named in passing, or a name of generic words, is too little
         for key, company_id in names.items():
-            score = max(fuzz.ratio(v.text, key), fuzz.token_sort_ratio(v.text, key))
+            key_core = _core(key)
+            if len(key_core) < _MIN_CORE:
+                continue
+            score = max(fuzz.ratio(core, key_core), fuzz.token_sort_ratio(core, key_core))
             if score < threshold or (best and score <= best.score):
                 continue
             if cc and cc not in _countries_of(registry.companies[company_id]):
