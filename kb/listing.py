@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Generator, Iterator
 
 from kb.geo import country_code
+from kb.names import clean_name
 
 PUBLISHED_483S = "published_483s"
 COMPLIANCE_ACTIONS = "compliance_actions"
@@ -199,13 +199,7 @@ class _Row:
 
     def name(self) -> str:
         raw = self.values.get("legal_name")
-        text = str(raw) if raw is not None else ""
-        for _ in range(3):  # some exports escape twice ("&amp;#039;")
-            unescaped = html.unescape(text)
-            if unescaped == text:
-                break
-            text = unescaped
-        text = " ".join(text.split())
+        text = clean_name(str(raw)) if raw is not None else ""
         if not text:
             self.problems.append(f"{self.where}: no legal name")
         return text

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -30,8 +31,9 @@ from kb.geo import country_code, fold
 if TYPE_CHECKING:
     from kb.registry import Registry
 
-# Tuned on data/labels/company_links.csv with benchmarks/linking.py: below 90, near misses
-# between different firms ("Eagle Diagnostics" / "Eagle Analytical") start to pass.
+# Tuned on data/labels/company_links.csv with benchmarks/linking.py: below 90 a different
+# firm passes ("Apothecary Pharma" for "Apotheca", 89), below 75 "Bayer Healthcare" for
+# "Baxter Healthcare"; above 92 OCR misreadings ("Eagle Analytica1 Services") are lost.
 FUZZY_THRESHOLD = 90.0
 # Words most firm names share. Similarity is judged on what is left without them, or
 # "Bayer Healthcare" passes for "Baxter Healthcare" and "Salix Pharmaceuticals" for "SCA
@@ -94,14 +96,15 @@ class Match:
     matched: str = ""  # the registry name (normalised) that matched
 
 
-def _clean(text: str) -> str:
-    # Some exports escape twice ("&amp;#039;").
+def clean_name(text: str) -> str:
+    """A firm name as a person would read it: HTML entities decoded (some exports escape twice,
+    "&amp;#039;"), runs of whitespace and non-breaking spaces made one space."""
     for _ in range(3):
         unescaped = html.unescape(text)
         if unescaped == text:
             break
         text = unescaped
-    return text.replace("\xa0", " ")
+    return " ".join(text.split())
 
 
 def normalize(name: str | None) -> str:
@@ -117,7 +120,7 @@ def normalize(name: str | None) -> str:
     """
     if not name:
         return ""
-    text = _clean(str(name))
+    text = clean_name(str(name))
     text = re.sub(r"\([^)]*\)?|\[[^\]]*\]?", " ", text)  # "(CAPS)", "(Units I and II)", "(113"
     # Apostrophes go first, so that "Reddy's" stays one word.
     text = re.sub(r"['’`´]", "", text)
@@ -140,7 +143,7 @@ def name_variants(name: str | None) -> list[Variant]:
     """
     if not name:
         return []
-    text = _clean(str(name))
+    text = clean_name(str(name))
     pieces: list[tuple[str, str]] = []
     role = "name"
     while True:
@@ -164,6 +167,7 @@ def name_variants(name: str | None) -> list[Variant]:
     return sorted(out, key=lambda v: order[v.role])
 
 
+@lru_cache(maxsize=4096)
 def _core(words: str) -> str:
     """The words of a normalised name that tell firms apart: 'bayer healthcare' -> 'bayer'."""
     return " ".join(w for w in words.split() if w not in _GENERIC_WORDS)

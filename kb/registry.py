@@ -363,6 +363,8 @@ def _build_indexes(path: Path, registry: Registry, lines: dict[str, int]) -> Non
         for f in c.facilities:
             if f.fei:
                 claim(registry.fei_index, f.fei, c.id, "FEI")
+    # Longest stem first, so that a firm takes the most specific stem it starts with.
+    registry.stem_index = dict(sorted(registry.stem_index.items(), key=lambda kv: -len(kv[0])))
 
 
 def load_registry(path: str | Path = REGISTRY_PATH) -> Registry:
