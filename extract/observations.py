@@ -29,7 +29,9 @@ _REPEAT = re.compile(
     r"|\brepeat\s+from\s+(?:the\s+)?(?:previous|prior|\d{4})",
     re.I,
 )
-_SPECIFICALLY = re.compile(r"\bSp[ea]c[il1!|]f[il1!|]c[ae][l1I|]{1,2}y\b\s*[,:;.]?", re.I)
+# The sentence-opening "Specifically": capital S, since citations themselves may say "within
+# specifically defined areas" (211.42(c)).
+_SPECIFICALLY = re.compile(r"\b[S5](?i:p[ea]c[il1!|]f[il1!|]c[ae][l1I|]{1,2}y)\b\s*[,:;.]?")
 _SYSTEM_HEADING = re.compile(
     r"^(?:[A-Z,&/ ]+\s)?(?:SYSTEMS?|LABORATORY\s+CONTROLS?|PRODUCTION|MATERIALS|QUALITY|"
     r"FACILITIES\s+AND\s+EQUIPMENT|PACKAGING\s+AND\s+LABEL+ING)$"
@@ -143,15 +145,24 @@ def _drop_dates_list(lines: list[BodyLine]) -> list[BodyLine]:
     return out
 
 
+def _capitals(word: str) -> bool:
+    """Headings print OBSERVATION in capitals; "Observation 2." starting a line is a cross-reference."""
+    letters = [c for c in word if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+
+
 def _heading(text: str) -> tuple[int | None, str] | None:
     m = _HEADING.match(text)
+    if m and not _capitals(m.group("word")):
+        return None
     if not m:
         # "OBSERV ATION" split oddly, or letters misread beyond the regex: fuzzy on the first word(s)
         words = text.split()
         if len(words) >= 2 and len(words) <= 40:
             for n in (1, 2):
                 head = fold("".join(words[:n]))
-                if len(head) >= 9 and fuzz.ratio(head, fold("OBSERVATION")) >= 82 and len(words) > n:
+                if (len(head) >= 9 and fuzz.ratio(head, fold("OBSERVATION")) >= 82 and len(words) > n
+                        and _capitals("".join(words[:n]))):
                     num = words[n].strip("#:.-)").translate(_NUM_FIX)
                     if num.isdigit():
                         return int(num), " ".join(words[n + 1 :])
@@ -236,6 +247,12 @@ def _finish(d: _Draft) -> Observation:
     for m in _REPEAT.finditer(text):
         repeat_note = _sentence_at(text, m.start())
         break
+    if repeat_note:
+        # A mark after the observation's text annotates the whole of it: keep it out of the text.
+        # One inside the text (on an item of a list) stays where it is printed.
+        at = text.rfind(repeat_note)
+        if at >= 0 and not text[at + len(repeat_note):].strip(" .()*"):
+            text = text[:at].rstrip(" (*")
     page_end = kept[-1].page if kept else d.page_start
     citation = _citation(text)
     return Observation(

@@ -68,12 +68,16 @@ class Page:
         return "\n".join(line.text for line in self.lines)
 
 
+FIRST_LAST_WORDS = 12
+
+
 @dataclass
 class Observation:
     number: int
     page_start: int
     page_end: int
-    text: str  # the whole observation, citation included, cleaned of page furniture
+    text: str  # the whole observation, citation included, cleaned of page furniture; a trailing
+    # repeat mark is kept apart in repeat_note
     citation: str | None = None
     repeat: bool = False
     repeat_note: str | None = None
@@ -98,6 +102,7 @@ class Observation:
     def to_json(self) -> dict:
         body = self.body
         words = body.split()
+        n = FIRST_LAST_WORDS
         return {
             "number": self.number,
             "page_start": self.page_start,
@@ -107,8 +112,8 @@ class Observation:
             "cfr": self.cfr,
             "primary_category": self.primary_category,
             "categories": list(self.categories),
-            "first_words": " ".join(words[:14]) or None,
-            "last_words": " ".join(words[-14:]) or None,
+            "first_words": " ".join(words[:n]) or None,
+            "last_words": " ".join(words[-n:]) or None,
             "text": self.text,
             "repeat_note": self.repeat_note,
             "redactions": dict(self.redactions),

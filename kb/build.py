@@ -50,8 +50,9 @@ def find_pdfs(inputs: list[Path]) -> list[Path]:
 
 def open_db(path: Path) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The default rollback journal, not WAL: the file is the whole database, to copy or publish
+    # as it is, and Datasette opens it immutable.
     db = Database(path)
-    db.execute("PRAGMA journal_mode = WAL")  # readers (Datasette) are not blocked by a build
     migrations.migrate(db)
     return db
 

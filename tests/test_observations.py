@@ -78,3 +78,18 @@ def test_numbered_list_forms_without_headings():
 def test_is_dates_list():
     assert is_dates_list("5/05/2026(Tue), 5/06/2026(Wed), 5/07/2026(Thu)")
     assert not is_dates_list("On 5/05/2026 the technician was observed")
+
+
+def test_citation_ends_at_the_sentence_opening_specifically():
+    # regression: 211.42(c)'s own wording says "within specifically defined areas"
+    p = page_with(["OBSERVATION 1", "Operations are not performed within specifically defined areas of adequate size.",
+                   "Specifically, the corridor is used to stage equipment."])
+    assert split([p])[0].citation == "Operations are not performed within specifically defined areas of adequate size."
+
+
+def test_a_cross_reference_starting_a_line_is_not_a_heading():
+    p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, the same failure is described in",
+                   "Observation 2.", "OBSERVATION 2", "Lead two.", "Specifically, two."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2]
+    assert obs[0].text.endswith("described in Observation 2.")
