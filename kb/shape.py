@@ -44,7 +44,8 @@ VIEWS = {
         join inspections i on i.id = o.inspection_id
         join documents d on d.id = o.document_id
     """,
-    # Every category an observation materially discusses, with the year and site: for trends.
+    # Every category an observation materially discusses, with the year and site: for trends, and
+    # for the site's category pages (citation and source page to read each one).
     "category_findings": """
         select
             oc.category,
@@ -58,7 +59,13 @@ VIEWS = {
             i.fei,
             i.firm_name,
             i.country,
-            i.establishment_type
+            i.establishment_type,
+            o.cfr,
+            o.repeat,
+            o.citation,
+            o.inspection_id,
+            o.document_id,
+            o.page_start
         from observation_categories oc
         join categories c on c.code = oc.category
         join observations o on o.id = oc.observation_id

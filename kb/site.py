@@ -6,6 +6,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 METADATA = PROJECT_ROOT / "metadata.yml"
 PLUGINS_DIR = Path(__file__).resolve().parent / "plugins"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # Publishing defaults: the database is opened immutable (read-only, no locking), and a slow
 # query is stopped rather than left to load the server.
@@ -23,6 +24,8 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1", get
         args += ["-m", str(METADATA)]
     if PLUGINS_DIR.is_dir():
         args += ["--plugins-dir", str(PLUGINS_DIR)]
+    if TEMPLATES_DIR.is_dir():
+        args += ["--template-dir", str(TEMPLATES_DIR)]
     for key, value in SETTINGS.items():
         args += ["--setting", key, value]
     if get_path:

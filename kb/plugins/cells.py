@@ -1,0 +1,71 @@
+"""How cells read in tables, views and canned queries: links where a value names something with a
+page of its own, category chips, highlighted search snippets, and PDF page links.
+
+Views and queries have no foreign keys for Datasette to follow, so columns are linked by the
+names the project gives them everywhere (observation_id, inspection_id, fei, category).
+"""
+import re
+import urllib.parse
+
+from datasette import hookimpl
+from datasette.utils import escape_fts, tilde_encode
+from markupsafe import Markup, escape
+
+from kb.shape import VIEWS
+
+# column name -> the table whose row page a value of it opens
+ROW_LINKS = {"observation_id": "observations", "inspection_id": "inspections", "fei": "facilities"}
+CATEGORY_COLUMNS = {"category", "primary_category"}
+MARK = re.compile(r"&lt;(/?)mark&gt;")
+
+
+def _get(row, key):
+    try:
+        return row[key]
+    except (IndexError, KeyError):
+        return None
+
+
+def pdf_href(datasette, document_id, page):
+    """The URL that opens a built PDF at a page (served by kb/plugins/pdfs.py)."""
+    return datasette.urls.path(f"/-/pdf/{int(document_id)}#page={int(page)}")
+
+
+def category_chip(datasette, database, code, primary=False):
+    """A category code as a chip that opens every observation in that category."""
+    href = datasette.urls.table(database, "category_findings") + "?category=" + tilde_encode(code)
+    css = "kb-chip kb-chip-primary" if primary else "kb-chip"
+    return Markup('<a class="{}" href="{}">{}</a>').format(css, href, code)
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None or value == "":
+        return None
+    if column == "snippet":
+        # FTS5 snippet() wraps matches in <mark>; everything else in the text is escaped.
+        return Markup(MARK.sub(r"<\1mark>", str(escape(value))))
+    if column == "page_start" and _get(row, "document_id") is not None:
+        return Markup('<a class="kb-pdf" href="{}">PDF p. {}</a>').format(
+            pdf_href(datasette, _get(row, "document_id"), value), value
+        )
+    # Tables link their foreign keys themselves (with labels); only views and queries need this.
+    if table is not None and table not in VIEWS:
+        return None
+    if column in ROW_LINKS:
+        href = datasette.urls.row(database, ROW_LINKS[column], tilde_encode(str(value)))
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    if column in CATEGORY_COLUMNS:
+        return category_chip(datasette, database, str(value))
+    if column == "cfr":
+        href = datasette.urls.table(database, "findings") + "?cfr=" + urllib.parse.quote(str(value))
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    return None
+
+
+@hookimpl
+def prepare_connection(conn):
+    # Canned searches pass what a person typed through escape_fts(), so "out-of-specification"
+    # or an odd quote is searched for rather than read as FTS5 syntax (an error page). An empty
+    # search becomes '""', which matches nothing, where '' would be a syntax error.
+    conn.create_function("escape_fts", 1, lambda q: escape_fts(q or "") or '""', deterministic=True)

@@ -1,0 +1,191 @@
+"""Row pages that read as documents: an observation in full with its citation, category chips and
+a link to its page of the source PDF; a facility with its 483s, what each found and what followed;
+an inspection with its observations.
+
+The data is gathered here (extra_template_vars) and laid out by kb/templates/row.html and the
+_kb_*.html templates it includes. Any other row page is Datasette's own.
+"""
+from datasette import hookimpl
+from datasette.utils import urlsafe_components
+
+
+async def _rows(db, sql, params):
+    return [dict(r) for r in (await db.execute(sql, params)).rows]
+
+
+async def _one(db, sql, params):
+    rows = await _rows(db, sql, params)
+    return rows[0] if rows else None
+
+
+async def _categories(db, observation_ids):
+    """{observation_id: [category, ...]}, the primary first, then by score."""
+    if not observation_ids:
+        return {}
+    marks = ",".join("?" * len(observation_ids))
+    rows = await _rows(
+        db,
+        f"""
+        select oc.observation_id, oc.category as code, c.name, c.system,
+               oc.category = o.primary_category as is_primary
+        from observation_categories oc
+        join categories c on c.code = oc.category
+        join observations o on o.id = oc.observation_id
+        where oc.observation_id in ({marks})
+        order by oc.observation_id, is_primary desc, oc.score desc, oc.category
+        """,
+        list(observation_ids),
+    )
+    out = {}
+    for r in rows:
+        out.setdefault(r.pop("observation_id"), []).append(r)
+    return out
+
+
+async def _observations_of(db, inspection_ids):
+    if not inspection_ids:
+        return []
+    marks = ",".join("?" * len(inspection_ids))
+    observations = await _rows(
+        db,
+        f"""
+        select o.id, o.inspection_id, o.number, o.heading, o.citation, o.cfr, o.repeat,
+               o.page_start, o.pages, o.document_id, o.primary_category
+        from observations o where o.inspection_id in ({marks}) order by o.inspection_id, o.number
+        """,
+        list(inspection_ids),
+    )
+    categories = await _categories(db, [o["id"] for o in observations])
+    for o in observations:
+        o["categories"] = categories.get(o["id"], [])
+    return observations
+
+
+async def observation_page(db, observation_id):
+    o = await _one(
+        db,
+        """
+        select o.*, i.fei, i.firm_name, i.city, i.state, i.country, i.establishment_type,
+               i.inspection_start, i.inspection_end, i.date_issued, i.year, i.observation_count,
+               d.file_name, c.name as primary_category_name
+        from observations o
+        join inspections i on i.id = o.inspection_id
+        join documents d on d.id = o.document_id
+        left join categories c on c.code = o.primary_category
+        where o.id = ?
+        """,
+        [observation_id],
+    )
+    if o is None:
+        return None
+    o["categories"] = (await _categories(db, [o["id"]])).get(o["id"], [])
+    # The text begins with the citation; the page prints the citation as a lead, then the rest.
+    text, citation = o["text"] or "", o["citation"] or ""
+    o["body"] = text[len(citation):].strip() if citation and text.startswith(citation) else text
+    siblings = await _rows(
+        db, "select id, number from observations where inspection_id = ? order by number", [o["inspection_id"]]
+    )
+    numbers = [s["number"] for s in siblings]
+    at = numbers.index(o["number"])
+    o["previous"] = siblings[at - 1] if at > 0 else None
+    o["next"] = siblings[at + 1] if at + 1 < len(siblings) else None
+    where = o["firm_name"] or "unknown firm"
+    return {"kind": "observation", "title": f"Observation {o['number']}: {where}", "observation": o}
+
+
+async def _inspections_of(db, fei):
+    """A facility's inspections in date order, each with its observations and the one that followed."""
+    inspections = await _rows(
+        db,
+        """
+        select i.*, d.file_name, coalesce(sum(o.repeat), 0) as repeats
+        from inspections i
+        join documents d on d.id = i.document_id
+        left join observations o on o.inspection_id = i.id
+        where i.fei = ?
+        group by i.id
+        order by coalesce(i.inspection_end, i.date_issued), i.id
+        """,
+        [fei],
+    )
+    observations = await _observations_of(db, [i["id"] for i in inspections])
+    for i in inspections:
+        i["observations"] = [o for o in observations if o["inspection_id"] == i["id"]]
+    for earlier, later in zip(inspections, inspections[1:]):
+        earlier["followed_by"] = later
+    return inspections
+
+
+async def facility_page(db, fei):
+    f = await _one(db, "select * from facilities where fei = ?", [fei])
+    if f is None:
+        return None
+    inspections = await _inspections_of(db, fei)
+    subjects = await _rows(
+        db,
+        """
+        select oc.category as code, c.name, count(*) as observations,
+               count(distinct o.inspection_id) as inspections
+        from observation_categories oc
+        join categories c on c.code = oc.category
+        join observations o on o.id = oc.observation_id
+        join inspections i on i.id = o.inspection_id
+        where i.fei = ?
+        group by oc.category order by observations desc, oc.category
+        """,
+        [fei],
+    )
+    names = sorted({i["firm_name"] for i in inspections if i["firm_name"]} - {f["name"]})
+    return {
+        "kind": "facility",
+        "title": f"{f['name']} (FEI {f['fei']})",
+        "facility": f,
+        "inspections": list(reversed(inspections)),  # newest first, as people read a history
+        "subjects": subjects,
+        "other_names": names,
+    }
+
+
+async def inspection_page(db, inspection_id):
+    i = await _one(
+        db,
+        "select i.*, d.file_name from inspections i join documents d on d.id = i.document_id where i.id = ?",
+        [inspection_id],
+    )
+    if i is None:
+        return None
+    i["observations"] = await _observations_of(db, [i["id"]])
+    i["investigators"] = [
+        r["name"]
+        for r in await _rows(
+            db,
+            """
+            select v.name from inspection_investigators ii join investigators v on v.id = ii.investigator_id
+            where ii.inspection_id = ? order by ii.position
+            """,
+            [i["id"]],
+        )
+    ]
+    history = await _inspections_of(db, i["fei"]) if i["fei"] else []
+    ids = [h["id"] for h in history]
+    at = ids.index(i["id"]) if i["id"] in ids else None
+    i["preceded_by"] = history[at - 1] if at else None
+    i["followed_by"] = history[at + 1] if at is not None and at + 1 < len(history) else None
+    when = i["date_issued"] or i["inspection_end"] or "undated"
+    return {"kind": "inspection", "title": f"Form 483: {i['firm_name']}, {when}", "inspection": i}
+
+
+PAGES = {"observations": observation_page, "facilities": facility_page, "inspections": inspection_page}
+
+
+@hookimpl
+def extra_template_vars(view_name, table, database, request, datasette):
+    if view_name != "row" or table not in PAGES:
+        return None
+
+    async def inner():
+        pk = urlsafe_components(request.url_vars["pks"])[0]
+        page = await PAGES[table](datasette.get_database(database), pk)
+        return {"kb_page": page} if page else {}
+
+    return inner
