@@ -25,3 +25,64 @@ def samples():
     pdfs = sorted(SAMPLES.glob("*.pdf"))
     assert pdfs, f"no bundled samples in {SAMPLES}"
     return pdfs
+
+
+# The published site, for tests/test_site.py and tests/test_browser.py: the bundled samples built
+# once by the real `fda483 build`, and served by the real `fda483 serve` on 127.0.0.1.
+
+@pytest.fixture(scope="session")
+def site_db(tmp_path_factory):
+    """The samples built into a database named fda483.db (metadata.yml is keyed by that name)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    tmp = tmp_path_factory.mktemp("site")
+    samples = tmp / "samples"
+    shutil.copytree(SAMPLES, samples, ignore=shutil.ignore_patterns("*.py", "*.md", "*.yml", "__pycache__"))
+    db_path = tmp / "fda483.db"
+    result = CliRunner().invoke(cli, ["build", str(samples), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def site_server(site_db):
+    """`fda483 serve` in a subprocess on a free port; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
+    log_path = site_db.parent / "serve.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--db", str(site_db), "-p", str(port), "-h", "127.0.0.1"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                raise RuntimeError("fda483 serve did not start:\n" + log_path.read_text())
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

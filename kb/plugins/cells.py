@@ -65,7 +65,7 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def prepare_connection(conn):
-    # Canned searches pass what a person typed through escape_fts(), so "out-of-specification"
-    # or an odd quote is searched for rather than read as FTS5 syntax (an error page). An empty
-    # search becomes '""', which matches nothing, where '' would be a syntax error.
-    conn.create_function("escape_fts", 1, lambda q: escape_fts(q or "") or '""', deterministic=True)
+    # Canned searches pass what a person typed through fts_query(): Datasette's escape_fts() makes
+    # "out-of-specification" or an odd quote words to find rather than FTS5 syntax (an error page),
+    # and a search with no words becomes '""', which matches nothing, where '' is a syntax error.
+    conn.create_function("fts_query", 1, lambda q: escape_fts(q or "") or '""', deterministic=True)
