@@ -316,6 +316,13 @@ def test_other_row_pages_are_datasettes_own(site_db):
 
 # -- views and queries link what they name ------------------------------------------------------
 
+def test_observations_table_links_each_to_its_pdf_page(site_db):
+    # Regression: on table pages document_id arrives as {"value", "label"}; int() of it was a 500.
+    html = page(site_db, "/fda483/observations?_size=50")
+    for o in query(site_db, "select document_id, page_start from observations"):
+        assert f'href="/-/pdf/{o["document_id"]}#page={o["page_start"]}"' in html
+
+
 def test_views_link_observations_facilities_and_pdf_pages(site_db):
     html = page(site_db, "/fda483/findings?_size=5")
     assert re.search(r'<a href="/fda483/observations/\d+">\d+</a>', html)

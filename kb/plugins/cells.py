@@ -21,9 +21,11 @@ MARK = re.compile(r"&lt;(/?)mark&gt;")
 
 def _get(row, key):
     try:
-        return row[key]
+        value = row[key]
     except (IndexError, KeyError):
         return None
+    # On table pages a foreign key's value arrives expanded, as {"value": ..., "label": ...}.
+    return value["value"] if isinstance(value, dict) else value
 
 
 def pdf_href(datasette, document_id, page):
