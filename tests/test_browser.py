@@ -1,0 +1,158 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against `fda483 serve` on
+127.0.0.1, doing what a person investigating findings does, and asserting what they would see.
+Screenshots of each step are saved to test-artifacts/ (git-ignored) for people to look at.
+
+Playwright's own browser download is never used: it launches /usr/bin/chromium (`apt-get install
+chromium`; .ci/run does). Without it the test is skipped locally and fails in CI.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+# This machine's network is closed: without these Chromium stalls on its background fetches.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def one(db_path, sql, params=()):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
+def search_from_home(page, base, words):
+    from playwright.sync_api import expect
+
+    page.goto(base + "/")
+    expect(page.locator("h1")).to_have_text("FDA 483 findings")
+    page.get_by_label("Search every observation").fill(words)
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Search observations")
+    return page.locator("table.rows-and-columns tbody tr")
+
+
+def test_search_open_an_observation_follow_its_facility_open_the_dashboard(page, site_server, site_db):
+    from playwright.sync_api import expect
+
+    page.goto(site_server + "/")
+    expect(page.get_by_role("link", name="Findings dashboard")).to_be_visible()
+    shot(page, "01-home")
+
+    results = search_from_home(page, site_server, "media fill")
+    expect(results).to_have_count(4)  # the four samples that discuss media fills
+    expect(results.first.locator("td.col-snippet mark").first).to_have_text(re.compile(r"^(media|fill)$", re.I))
+    shot(page, "02-search-media-fill")
+
+    first = results.first
+    firm = first.locator("td.col-firm_name").inner_text().strip()
+    observation_id = int(first.locator("td.col-observation_id").inner_text())
+    first.locator("td.col-observation_id a").click()
+    citation, number, fei, page_start = one(
+        site_db, "select o.citation, o.number, i.fei, o.page_start from observations o "
+                 "join inspections i on i.id = o.inspection_id where o.id = ?", [observation_id])
+    expect(page.locator("h1")).to_contain_text(f"Observation {number}")
+    expect(page.locator("h1")).to_contain_text(firm)
+    expect(page.locator(".kb-citation")).to_have_text(citation)
+    expect(page.get_by_text("media fill").first).to_be_visible()
+    expect(page.get_by_role("link", name=f"Open the PDF at page {page_start}")).to_be_visible()
+    shot(page, "03-observation")
+
+    page.locator("a.kb-facility").click()
+    name, inspections = one(site_db, "select name, inspections from facilities where fei = ?", [fei])
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator(".kb-inspection")).to_have_count(inspections)
+    expect(page.get_by_text("What followed:").first).to_be_visible()
+    shot(page, "04-facility")
+
+    # The dashboard, the way a person finds it: the menu, then the dashboard's name.
+    page.locator("details.nav-menu summary").click()
+    page.get_by_role("link", name="Dashboards").click()
+    page.get_by_role("link", name="Findings dashboard").click()
+    expect(page.locator("h1")).to_have_text("Findings dashboard")
+    observations = one(site_db, "select count(*) from observations")[0]
+    expect(page.locator("#chart-observations-count")).to_have_text(str(observations))
+    # the charts are drawn (vega-embed puts a canvas or svg in each)
+    for chart in ["category-by-year", "category-trend", "top-cfr", "by-system", "by-establishment-type", "by-country"]:
+        expect(page.locator(f"#chart-{chart} canvas, #chart-{chart} svg").first).to_be_visible()
+    shot(page, "05-dashboard")
+
+    # Choosing a category narrows every chart to it: environmental monitoring, year by year.
+    page.locator("select#category").select_option("environmental_monitoring")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"category=environmental_monitoring"))
+    in_category = one(site_db, "select count(distinct observation_id) from observation_categories "
+                               "where category = 'environmental_monitoring'")[0]
+    expect(page.locator("#chart-observations-count")).to_have_text(str(in_category))
+    expect(page.locator("#chart-category-trend canvas, #chart-category-trend svg").first).to_be_visible()
+    shot(page, "06-dashboard-environmental-monitoring")
+
+
+def test_search_stopper_and_land_on_the_page_of_the_source_pdf(page, site_server, site_db):
+    from playwright.sync_api import expect
+
+    results = search_from_home(page, site_server, "stopper")
+    # The 2019 Harbor observation 3 on stopper sterilization sits on page 2, the scanned page.
+    observation_id, document_id, page_start = one(
+        site_db, "select o.id, o.document_id, o.page_start from observations o join inspections i "
+                 "on i.id = o.inspection_id where i.firm_name like 'Harbor%' and o.number = 3")
+    assert page_start == 2
+    row = results.filter(has=page.locator(f'td.col-observation_id a[href$="/observations/{observation_id}"]'))
+    expect(row).to_have_count(1)
+    expect(row.locator("td.col-snippet mark").first).to_have_text(re.compile("stopper", re.I))
+    shot(page, "07-search-stopper")
+
+    row.locator("td.col-page_start a").click()
+    expect(page).to_have_url(re.compile(rf"/-/pdf/{document_id}#page=2$"))
+    # Chromium's PDF viewer runs in its own extension frame; its page box says where it opened.
+    viewer = next(f for f in _frames_within(page, 10) if f.url.startswith("chrome-extension://"))
+    expect(viewer.locator("#pageSelector")).to_have_value("2")
+    page.wait_for_timeout(500)  # let the page image paint before the screenshot
+    page.screenshot(path=ARTIFACTS / "08-pdf-at-page-2.png")
+
+
+def _frames_within(page, seconds):
+    """The page's frames, once the PDF viewer's frame has appeared (or after `seconds`)."""
+    for _ in range(int(seconds * 10)):
+        if any(f.url.startswith("chrome-extension://") for f in page.frames):
+            break
+        page.wait_for_timeout(100)
+    return page.frames
