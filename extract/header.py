@@ -233,7 +233,7 @@ _HONORIFIC = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|LCDR|CDR|LT|CAPT|RADM|Capt)\.
 _NAME = re.compile(r"^[A-Z][A-Za-z'’\-]+(?:\s+(?:[A-Z][.\-]?|[A-Z][A-Za-z'’\-]+\.?)){1,4}$")
 _STAMP_PREFIX = re.compile(r"^(?:(?:SEE|REVERSE|OF|THIS|PAGE|X|x)\s+)+")
 _TITLE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r")s?\b", re.I
+    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r"|investig\w{3,})s?\b", re.I
 )
 
 
@@ -256,6 +256,7 @@ def parse_person(text: str) -> str | None:
 def _clean_name(head: str) -> str | None:
     # Drop words of the box's printed text that ran in from the left ("SEE REVERSE | Chad W Rice")
     head = re.sub(r"^.*\|\s*", "", head)
+    head = re.sub(r"^[^A-Za-z]+", "", head)  # "» Andrea A. Branche": a mark OCR read before the name
     head = _STAMP_PREFIX.sub("", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
     if _NAME.match(head) and not _TITLE_RE.search(head):

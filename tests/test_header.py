@@ -56,6 +56,8 @@ def test_parse_person():
     assert parse_person("Digitally signed by Janet A. Rajan, Investigator") == "Janet A. Rajan"
     assert parse_person("SEE REVERSE | Chad W Rice, Investigator") == "Chad W Rice"
     assert parse_person("Sangeeta M Khurana, Investigator-GDUFA") == "Sangeeta M Khurana"
+    assert parse_person("» Andrea A. Branche Investigator") == "Andrea A. Branche"
+    assert parse_person("SEE REVERSE: | Andrea A. Branche investigatolYy") == "Andrea A. Branche"
     assert parse_person("no title here") is None
 
 
