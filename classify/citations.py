@@ -12,9 +12,11 @@ library of wordings in `cfr_library.yml`; `explicit_cfr` reads a provision the t
     >>> explicit_cfr("... are not followed [21 CFR 211.100(b)].")
     '211.100(b)'
 
-Scoring: the input and every wording are reduced to two sparse TF-IDF vectors, one of word
-stems and one of character n-grams over an OCR-folded skeleton of the text, and compared by
-cosine; the wording with the best mean cosine names the provision.
+How: OCR damage is undone where the library knows the word (`_repair`); the input and every
+wording become two TF-IDF vectors, of word stems and of character n-grams over an OCR-folded
+`skeleton`; the mean of the two cosines is the score. Among the wordings scoring at least
+THRESHOLD, the one that also holds most of the input's words wins, and a paragraph beats its
+own section only when the input has the paragraph's own words (`_settle_tie`).
 """
 from __future__ import annotations
 
@@ -30,16 +32,16 @@ import numpy as np
 import yaml
 from rapidfuzz import process as fuzz_process
 from rapidfuzz.distance import Levenshtein
-from scipy import sparse
 
 LIBRARY_PATH = Path(__file__).with_name("cfr_library.yml")
 
 # A provision as FDA writes it: part.section then paragraphs, e.g. 211.42(c)(10)(iv), 820.100(a).
 PROVISION_RE = re.compile(r"^\d{1,4}\.\d{1,4}(\((?:[a-z]{1,2}|\d{1,2}|[ivx]{1,5})\))*$")
 
-# Calibrated on the gold answer files (tests/test_citations.py prints the figures): wrong
-# provisions cluster below it, and a wrong provision is worse than none.
-THRESHOLD = 0.45
+# A wrong provision is worse than none. On the gold answer files (tests/test_citations.py
+# prints the figures) correct matches score 0.48 and up, citations with no provision at most
+# 0.30 (0.35 under heavy OCR noise), bar one that is a 211.58 citation in all but name.
+THRESHOLD = 0.36
 # Two wordings this close in score are a tie, settled by `_settle_tie`.
 TIE = 0.03
 # A paragraph wins a tie with its own section only when the input holds this share of the
@@ -48,11 +50,22 @@ SUPPORT = 0.5
 # Weight of the word-stem cosine against the character n-gram cosine.
 WORD_WEIGHT = 0.5
 CHAR_NGRAMS = (3, 4, 5)
+# 483s shorten the regulation's lists ("Deviations from written specifications are not
+# justified"), and the cosine alone prefers a short wording of another provision to the long
+# one that says it all. So among the wordings that pass THRESHOLD, the one chosen is ranked
+# by the score blended with this weight of how much of the input's words the wording holds.
+# It only reorders: alone it would let any fragment ride on a long wording that contains it.
+COVERAGE = 0.3
+# Terms in more than this share of the wordings are left out of both sides: they tell no
+# provision from another, and their long postings were most of the work of every match.
 MAX_DF = 0.2
 
 
 @dataclass(frozen=True)
 class Provision:
+    """One entry of the library: `citable` is False for the few provisions that a 483 does
+    not cite by themselves (and that have no wordings)."""
+
     provision: str
     title: str
     wordings: tuple[str, ...]
@@ -105,6 +118,7 @@ def _digits(s: str) -> str:
 
 
 def _explicit(text: str) -> tuple[str, str] | None:
+    """The first valid provision written out in `text`, and the citation as written."""
     for m in _EXPLICIT_RE.finditer(text):
         paras = "".join(f"({p.lower()})" for p in re.findall(r"\(\s*([a-z0-9]+)\s*\)", m["paras"], re.I))
         provision = f"{int(_digits(m['part']))}.{int(_digits(m['section']))}{paras}"
@@ -135,6 +149,7 @@ def explicit_cfr(text: str | None) -> str | None:
 # about which provision is cited.
 _STOP = frozenset(
     """a an the of to in on for from by with at as or and nor but if so than that which who whom
+    within during into upon onto
     whose this these those such its it their there here be is are was were been being am has have
     had having do does did done not no none nor any all each every other another
     fail fails failed failing failure failures lack lacks lacked lacking
@@ -148,7 +163,7 @@ _STOP = frozenset(
 # stroke "i", n/u/h two ("ii"), m three; c/e one, o/0 one, d is "cl".
 _SKELETON = str.maketrans(
     {
-        "r": "i", "l": "i", "1": "i", "j": "i", "!": "i", "|": "i", "t": "t",
+        "r": "i", "l": "i", "1": "i", "j": "i", "!": "i", "|": "i",
         "n": "ii", "u": "ii", "h": "ii", "m": "iii", "w": "vv",
         "e": "c", "0": "o", "5": "s", "d": "ci", "q": "g",
     }
@@ -180,13 +195,89 @@ def _stem(word: str) -> str:
 
 
 def _raw_tokens(text: str) -> list[str]:
+    """Lowercase words of the lead statement, with cites and redaction marks taken out."""
     text = unicodedata.normalize("NFKC", text).lower()
     # The lead statement ends where the details begin.
     cut = re.search(r"\bspecifically\b", text)
     if cut:
         text = text[: cut.start()]
-    text = re.sub(r"\[?\b21\s*c\.?f\.?r\.?[^\]]*\]?", " ", text)  # explicit cites carry no wording
+    text = re.sub(r"\b21\s*c\.?\s*f\.?\s*r\.?\s*(?:part|§+|sec\w*\.?)?\s*[\d.]*(?:\s*\(\w+\))*", " ", text)
+    text = re.sub(r"\(\s*b\s*\)\s*\(\s*[46]\s*\)", " ", text)  # redaction marks (b)(4), (b)(6)
     return re.findall(r"[a-z0-9|!]+", text.replace("'s", ""))
+
+
+def _content(tokens: list[str]) -> list[str]:
+    # Single letters are list markers ("a)") or fragments the repair could not place.
+    return [t for t in tokens if t not in _STOP and len(t) > 1 and not t.isdigit()]
+
+
+def _word_terms(tokens: list[str]) -> list[str]:
+    """Word stems and stem bigrams of the content words."""
+    stems = [_stem(t) for t in _content(tokens)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
+
+
+def _char_terms(tokens: list[str]) -> list[str]:
+    """Character n-grams of the content words' skeleton, run together so that broken and
+    joined words give the same grams."""
+    skel = skeleton("".join(_content(tokens)))
+    return [skel[i : i + n] for n in CHAR_NGRAMS for i in range(len(skel) - n + 1)]
+
+
+class _Space:
+    """One TF-IDF feature space over the library's wordings, searched by cosine.
+
+    Sublinear TF, smoothed IDF and L2 norms as scikit-learn's TfidfVectorizer has them, with
+    two differences: with `penalise_unseen`, a word the wordings lack still counts in the
+    query's norm (at the IDF of an unseen term), so text the library cannot explain lowers
+    the score instead of vanishing from it (not for character n-grams, where unseen grams
+    are mostly OCR noise); and the postings are plain arrays, because for one short query
+    scikit-learn's transform and scipy's indexing cost more than the arithmetic.
+    """
+
+    def __init__(self, term_lists: list[list[str]], penalise_unseen: bool):
+        self.penalise_unseen = penalise_unseen
+        df: Counter = Counter()
+        for terms in term_lists:
+            df.update(set(terms))
+        n = len(term_lists)
+        self.size = n
+        self.common = frozenset(t for t, k in df.items() if k > MAX_DF * n)
+        kept = [t for t in df if t not in self.common]
+        self.vocab = {t: j for j, t in enumerate(kept)}
+        self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
+        self.unseen_idf = math.log(1 + n) + 1.0
+        postings: list[list[tuple[int, float]]] = [[] for _ in kept]
+        for i, terms in enumerate(term_lists):
+            for j, w in zip(*self.vector(terms)):
+                postings[j].append((i, w))
+        self.indptr = np.cumsum([0] + [len(p) for p in postings])
+        self.wording = np.array([i for p in postings for i, _ in p], dtype=np.int64)
+        self.weight = np.array([w for p in postings for _, w in p])
+
+    def vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and normalised weights of the known terms among `terms`."""
+        counts = Counter(t for t in terms if t not in self.common)
+        known = [(self.vocab[t], n) for t, n in counts.items() if t in self.vocab]
+        unseen = 0.0
+        if self.penalise_unseen:  # unseen words, not unseen pairs of known words
+            unseen = sum((1.0 + math.log(n)) ** 2 for t, n in counts.items() if t not in self.vocab and " " not in t)
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx, tf = np.array(known, dtype=np.int64).T
+        w = (1.0 + np.log(tf)) * self.idf[idx]
+        return idx, w / math.sqrt(float(w @ w) + unseen * self.unseen_idf**2)
+
+    def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The cosine of `terms` with every wording, and the share of the input's weight
+        each wording holds."""
+        idx, w = self.vector(terms)
+        starts, lengths = self.indptr[idx], self.indptr[idx + 1] - self.indptr[idx]
+        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        w = np.repeat(w, lengths)
+        cosine = np.bincount(self.wording[at], weights=self.weight[at] * w, minlength=self.size)
+        held = np.bincount(self.wording[at], weights=w * w, minlength=self.size)
+        return cosine, held
 
 
 @dataclass
@@ -194,41 +285,64 @@ class _Index:
     provisions: list[str]  # per wording
     wordings: list[str]
     vocab: frozenset[str]  # words of the wordings
-    by_skeleton: dict[str, str]  # skeleton -> the word of the wordings it folds
-    skeletons: list[str]  # keys of by_skeleton, for fuzzy lookup
-    word_vocab: dict[str, int]
-    word_idf: np.ndarray
-    char_vocab: dict[str, int]
-    char_idf: np.ndarray
-    word_t: sparse.csr_matrix  # features x wordings
-    char_t: sparse.csr_matrix
+    by_skeleton: dict[str, str]  # skeleton -> the word (of the wordings, or a stop word) it folds
+    skeletons: list[str]  # the keys of by_skeleton, for fuzzy search
+    words: _Space
+    chars: _Space
     word_sets: list[frozenset[str]]  # stems of each wording
-    parents: dict[str, str | None]  # provision -> nearest listed ancestor
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    provisions, wordings = [], []
+    for p in library():
+        for w in p.wordings:
+            provisions.append(p.provision)
+            wordings.append(w)
+    token_lists = [_raw_tokens(w) for w in wordings]
+    vocab = frozenset(t for toks in token_lists for t in toks if t not in _STOP)
+    # Where words fold alike ("not", "hot" and OCR's "riot"), the one the wordings use most.
+    # Stop words too: else "riot" and "arid" would be repaired to "hot" and "valid".
+    frequency = Counter(t for toks in token_lists for t in toks)
+    by_skeleton: dict[str, str] = {}
+    for word in sorted(vocab | _STOP, key=lambda w: (-frequency[w], len(w), w)):
+        by_skeleton.setdefault(skeleton(word), word)
+    word_terms = [_word_terms(t) for t in token_lists]
+    return _Index(
+        provisions=provisions,
+        wordings=wordings,
+        vocab=vocab,
+        by_skeleton=by_skeleton,
+        skeletons=list(by_skeleton),
+        words=_Space(word_terms, penalise_unseen=True),
+        chars=_Space([_char_terms(t) for t in token_lists], penalise_unseen=False),
+        word_sets=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
+    )
 
 
 def _repair(tokens: list[str], index: _Index) -> list[str]:
     """Tokens with OCR damage undone where the library knows the word: folded spellings
-    ("dmg"), words broken in two ("conta1ninatio n") and words run together."""
+    ("dmg"), words broken in two ("conta1ninatio n", "follow-up") and words run together."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if nxt and tok + nxt in index.vocab:
+            out.append(tok + nxt)
+            i += 2
+            continue
         if tok in index.vocab or tok in _STOP:
             out.append(tok)
             i += 1
             continue
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if nxt is not None and nxt not in _STOP:
-            joined = _known(tok + nxt, fuzzy=False)
-            if joined:
-                out.append(joined)
-                i += 2
-                continue
+        joined = _known(tok + nxt, fuzzy=False) if nxt and nxt not in _STOP else None
+        if joined:
+            out.append(joined)
+            i += 2
+            continue
         fixed = _known(tok, fuzzy=True)
-        if fixed:
-            out.append(fixed)
-        else:
-            out.extend(_split(tok, index) or [tok])
+        out.extend([fixed] if fixed else _split(tok, index) or [tok])
         i += 1
     return out
 
@@ -243,11 +357,13 @@ def _known(tok: str, fuzzy: bool) -> str | None:
     word = index.by_skeleton.get(skel)
     if word or not fuzzy or len(skel) < 5:
         return word
-    # One or two more OCR slips than the folding covers: a near skeleton, and only one.
-    best = fuzz_process.extract(skel, index.skeletons, scorer=Levenshtein.normalized_similarity,
-                                limit=2, score_cutoff=0.8)
-    if len(best) == 1 or (len(best) == 2 and best[0][1] - best[1][1] > 0.05):
-        return index.by_skeleton[best[0][0]]
+    # One or two more OCR slips than the folding covers: the near skeletons, told apart by
+    # the letters themselves, since folding makes unrelated short words look alike.
+    near = fuzz_process.extract(skel, index.skeletons, scorer=Levenshtein.normalized_similarity,
+                                limit=5, score_cutoff=0.8)
+    ranked = sorted((Levenshtein.normalized_similarity(tok, index.by_skeleton[k]), index.by_skeleton[k]) for k, _, _ in near)
+    if ranked and ranked[-1][0] >= 0.6 and (len(ranked) == 1 or ranked[-1][0] - ranked[-2][0] >= 0.1):
+        return ranked[-1][1]
     return None
 
 
@@ -260,122 +376,6 @@ def _split(tok: str, index: _Index) -> list[str] | None:
     return None
 
 
-def _word_terms(tokens: list[str]) -> list[str]:
-    """Word stems and stem bigrams of the content words."""
-    stems = [_stem(t) for t in tokens if t not in _STOP and not t.isdigit()]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:])]
-
-
-def _char_terms(tokens: list[str]) -> list[str]:
-    """Character n-grams of the content words' skeleton, run together so that broken and
-    joined words give the same grams."""
-    skel = skeleton("".join(t for t in tokens if t not in _STOP))
-    return [skel[i : i + n] for n in CHAR_NGRAMS for i in range(len(skel) - n + 1)]
-
-
-def _vector(terms: list[str], vocab: dict[str, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Feature ids and L2-normalised sublinear TF-IDF weights of the terms in `vocab`."""
-    ids = np.fromiter((vocab.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
-    idx, counts = np.unique(ids[ids >= 0], return_counts=True)
-    if not len(idx):
-        return idx, np.zeros(0)
-    w = (1.0 + np.log(counts)) * idf[idx]
-    return idx, w / np.linalg.norm(w)
-
-
-def _fit(term_lists: list[list[str]]) -> tuple[dict[str, int], np.ndarray, sparse.csr_matrix]:
-    """Vocabulary, IDF and the features x wordings matrix of L2-normalised TF-IDF weights.
-
-    Features in more than MAX_DF of the wordings are left out: they tell no provision from
-    another, and their long rows would be most of the work of every match."""
-    df: Counter = Counter()
-    for terms in term_lists:
-        df.update(set(terms))
-    n = len(term_lists)
-    vocab = {f: j for j, f in enumerate(f for f in df if df[f] <= MAX_DF * n)}
-    idf = np.ones(len(vocab))
-    for f, j in vocab.items():
-        idf[j] = math.log((1 + n) / (1 + df[f])) + 1.0
-    rows, cols, vals = [], [], []
-    for i, terms in enumerate(term_lists):
-        idx, w = _vector(terms, vocab, idf)
-        rows.extend(idx.tolist())
-        cols.extend([i] * len(idx))
-        vals.extend(w.tolist())
-    matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(vocab), n))
-    return vocab, idf, matrix
-
-
-def _section(provision: str) -> str:
-    return provision.split("(", 1)[0]
-
-
-@lru_cache(maxsize=1)
-def _index() -> _Index:
-    provisions, wordings = [], []
-    for p in library():
-        for w in p.wordings:
-            provisions.append(p.provision)
-            wordings.append(w)
-    token_lists = [_raw_tokens(w) for w in wordings]
-    vocab = frozenset(t for toks in token_lists for t in toks if t not in _STOP)
-    by_skeleton: dict[str, str] = {}
-    for word in sorted(vocab, key=len):
-        by_skeleton.setdefault(skeleton(word), word)
-    word_terms = [_word_terms(t) for t in token_lists]
-    word_vocab, word_idf, word_t = _fit(word_terms)
-    char_vocab, char_idf, char_t = _fit([_char_terms(t) for t in token_lists])
-    listed = {p.provision for p in library()}
-    parents: dict[str, str | None] = {}
-    for p in listed:
-        parent = p
-        parents[p] = None
-        while "(" in parent:
-            parent = parent[: parent.rindex("(")]
-            if parent in listed:
-                parents[p] = parent
-                break
-    return _Index(
-        provisions=provisions,
-        wordings=wordings,
-        vocab=vocab,
-        by_skeleton=by_skeleton,
-        skeletons=list(by_skeleton),
-        word_vocab=word_vocab,
-        word_idf=word_idf,
-        char_vocab=char_vocab,
-        char_idf=char_idf,
-        word_t=word_t,
-        char_t=char_t,
-        word_sets=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
-        parents=parents,
-    )
-
-
-def _scores(tokens: list[str], index: _Index) -> tuple[np.ndarray, frozenset[str]]:
-    word_terms = _word_terms(tokens)
-    total = np.zeros(len(index.wordings))
-    for terms, vocab, idf, matrix, weight in (
-        (word_terms, index.word_vocab, index.word_idf, index.word_t, WORD_WEIGHT),
-        (_char_terms(tokens), index.char_vocab, index.char_idf, index.char_t, 1.0 - WORD_WEIGHT),
-    ):
-        idx, w = _vector(terms, vocab, idf)
-        if len(idx):
-            total += weight * _dot(matrix, idx, w)
-    return total, frozenset(k for k in word_terms if " " not in k)
-
-
-def _dot(matrix: sparse.csr_matrix, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """`w @ matrix[idx]` without scipy's fancy-indexing overhead, which costs more than the
-    arithmetic for one short query."""
-    starts, ends = matrix.indptr[idx], matrix.indptr[idx + 1]
-    lengths = ends - starts
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    return np.bincount(
-        matrix.indices[offsets], weights=matrix.data[offsets] * np.repeat(w, lengths), minlength=matrix.shape[1]
-    )
-
-
 def _is_ancestor(a: str, b: str) -> bool:
     return b.startswith(a + "(")
 
@@ -383,8 +383,7 @@ def _is_ancestor(a: str, b: str) -> bool:
 def _settle_tie(best: int, scores: np.ndarray, stems: frozenset[str], index: _Index) -> int:
     """Between a section's wording and its paragraph's wording that score alike, the
     paragraph only if the input holds the paragraph wording's own words."""
-    top = scores[best]
-    near = [int(i) for i in np.flatnonzero(scores >= top - TIE)]
+    near = [int(i) for i in np.flatnonzero(scores >= scores[best] - TIE)]
     provision = index.provisions[best]
     kin = [i for i in near if _is_ancestor(index.provisions[i], provision) or _is_ancestor(provision, index.provisions[i])]
     if not kin:
@@ -422,11 +421,14 @@ def match_citation(text: str | None) -> CitationMatch | None:
         return CitationMatch(explicit[0], 1.0, "explicit", explicit[1])
     index = _index()
     tokens = _repair(_raw_tokens(text), index)
-    if not tokens:
+    word_terms = _word_terms(tokens)
+    word_cosine, held = index.words.scores(word_terms)
+    char_cosine, _ = index.chars.scores(_char_terms(tokens))
+    scores = WORD_WEIGHT * word_cosine + (1.0 - WORD_WEIGHT) * char_cosine
+    passing = scores >= THRESHOLD
+    if not passing.any():
         return None
-    scores, stems = _scores(tokens, index)
-    best = int(np.argmax(scores))
-    if scores[best] < THRESHOLD:
-        return None
-    chosen = _settle_tie(best, scores, stems, index)
+    rank = np.where(passing, (1.0 - COVERAGE) * scores + COVERAGE * held, -1.0)
+    stems = frozenset(t for t in word_terms if " " not in t)
+    chosen = _settle_tie(int(np.argmax(rank)), rank, stems, index)
     return CitationMatch(index.provisions[chosen], round(float(scores[chosen]), 4), "wording", index.wordings[chosen])

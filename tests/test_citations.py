@@ -160,6 +160,20 @@ def test_wording_variants(text, provision):
     assert m is not None and (m.provision, m.method) == (provision, "wording"), m
 
 
+def test_a_cite_of_a_whole_part_keeps_the_wording_after_it():
+    """Regression: stripping "21 CFR ..." from the wording took all text up to a "]" or the end."""
+    m = match_citation("In violation of 21 CFR Part 211, written procedures are not established and followed "
+                       "for the cleaning and maintenance of equipment.")
+    assert (m.provision, m.method) == ("211.67(b)", "wording")
+
+
+def test_ocr_damaged_stop_words_are_not_repaired_into_content_words():
+    """Regression: with only the library's content words as repair targets, OCR's "riot" (not)
+    and "arid" (and) became "hot" and "valid"."""
+    index = citations._index()
+    assert citations._repair(["riot", "arid", "fallure"], index) == ["not", "and", "failure"]
+
+
 @pytest.mark.parametrize(
     "text, provision",
     [
