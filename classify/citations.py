@@ -14,9 +14,10 @@ library of wordings in `cfr_library.yml`; `explicit_cfr` reads a provision the t
 
 How: OCR damage is undone where the library knows the word (`_repair`); the input and every
 wording become two TF-IDF vectors, of word stems and of character n-grams over an OCR-folded
-`skeleton`; the mean of the two cosines is the score. Among the wordings scoring at least
-THRESHOLD, the one that also holds most of the input's words wins, and a paragraph beats its
-own section only when the input has the paragraph's own words (`_settle_tie`).
+`skeleton`; the mean of the two cosines is the score. A wording is a candidate when it scores
+at least THRESHOLD and explains at least MIN_HELD of the input; among candidates, the one that
+also holds most of the input's words wins, and a paragraph beats its own section only when
+the input has the paragraph's own words (`_settle_tie`).
 """
 from __future__ import annotations
 
@@ -57,9 +58,15 @@ CHAR_N = 4
 # by the score blended with this weight of how much of the input's words the wording holds.
 # It only reorders: alone it would let any fragment ride on a long wording that contains it.
 COVERAGE = 0.3
-# Terms in more than this share of the wordings are left out of both sides: they tell no
-# provision from another, and their long postings were most of the work of every match.
-MAX_DF = 0.2
+# A citation restates its provision, so the wording must explain this share of the input
+# (the mean over words and character n-grams; the latter is blind to OCR noise, which no
+# wording explains). Else a sentence that mentions "the quality unit" in passing is
+# "There is no quality control unit." Correct gold matches explain 0.49 and more.
+MIN_HELD = 0.4
+# Character n-grams in more than this share of the wordings are left out of both sides: they
+# tell no provision from another, and their long postings were most of the work of every
+# match. Words are all kept: "drug product" against "active ingredient" is a distinction.
+CHAR_MAX_DF = 0.2
 
 
 @dataclass(frozen=True)
@@ -195,8 +202,25 @@ def _stem(word: str) -> str:
     return word
 
 
+# 483s write the same thing several ways; each is rewritten to the regulation's words
+# (applied to the wordings too). "quality unit" is the usage since 2006 for the "quality
+# control unit" of 211.22.
+_SYNONYMS = [
+    (re.compile(r"\bquality (?:assurance |control )?unit\b|\bq\.?c\.?u\b|\bqu\b"), "quality control unit"),
+    (re.compile(r"\bc ?gmps?\b"), "current good manufacturing practice"),
+    (re.compile(r"\bcapas?\b"), "corrective and preventive action"),
+    (re.compile(r"\boos\b"), "out of specification"),
+    (re.compile(r"\bcoas?\b|\bc of a\b"), "certificate of analysis"),
+    (re.compile(r"\bsops?\b"), "standard operating procedure"),
+    (re.compile(r"\bhepa\b"), "high efficiency particulate air"),
+    (re.compile(r"\bhct/?ps?\b"), "hctp"),
+    (re.compile(r"\bcontain(?:s|ed)?\b"), "include"),  # "records do not contain" = "do not include"
+]
+
+
 def _raw_tokens(text: str) -> list[str]:
-    """Lowercase words of the lead statement, with cites and redaction marks taken out."""
+    """Lowercase words of the lead statement, with cites and redaction marks taken out and
+    the usual abbreviations written out."""
     text = unicodedata.normalize("NFKC", text).lower()
     # The lead statement ends where the details begin.
     cut = re.search(r"\bspecifically\b", text)
@@ -204,6 +228,8 @@ def _raw_tokens(text: str) -> list[str]:
         text = text[: cut.start()]
     text = re.sub(r"\b21\s*c\.?\s*f\.?\s*r\.?\s*(?:part|§+|sec\w*\.?)?\s*[\d.]*(?:\s*\(\w+\))*", " ", text)
     text = re.sub(r"\(\s*b\s*\)\s*\(\s*[46]\s*\)", " ", text)  # redaction marks (b)(4), (b)(6)
+    for pattern, words in _SYNONYMS:
+        text = pattern.sub(words, text)
     return re.findall(r"[a-z0-9|!]+", text.replace("'s", ""))
 
 
@@ -239,14 +265,14 @@ class _Space:
     scikit-learn's transform and scipy's indexing cost more than the arithmetic.
     """
 
-    def __init__(self, term_lists: list[list[str]], penalise_unseen: bool):
+    def __init__(self, term_lists: list[list[str]], penalise_unseen: bool, max_df: float = 1.0):
         self.penalise_unseen = penalise_unseen
         df: Counter = Counter()
         for terms in term_lists:
             df.update(set(terms))
         n = len(term_lists)
         self.size = n
-        common = {t for t, k in df.items() if k > MAX_DF * n}
+        common = {t for t, k in df.items() if k > max_df * n}
         kept = [t for t in df if t not in common]
         # Term -> feature id; the common terms map to _COMMON, to be passed over.
         self.ids = {t: j for j, t in enumerate(kept)} | dict.fromkeys(common, _COMMON)
@@ -320,7 +346,7 @@ def _index() -> _Index:
         by_skeleton=by_skeleton,
         skeletons=list(by_skeleton),
         words=_Space(word_terms, penalise_unseen=True),
-        chars=_Space([_char_terms(t) for t in token_lists], penalise_unseen=False),
+        chars=_Space([_char_terms(t) for t in token_lists], penalise_unseen=False, max_df=CHAR_MAX_DF),
         word_sets=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
     )
 
@@ -427,13 +453,13 @@ def match_citation(text: str | None) -> CitationMatch | None:
     index = _index()
     tokens = _repair(_raw_tokens(text), index)
     word_terms = _word_terms(tokens)
-    word_cosine, held = index.words.scores(word_terms)
-    char_cosine, _ = index.chars.scores(_char_terms(tokens))
+    word_cosine, word_held = index.words.scores(word_terms)
+    char_cosine, char_held = index.chars.scores(_char_terms(tokens))
     scores = WORD_WEIGHT * word_cosine + (1.0 - WORD_WEIGHT) * char_cosine
-    passing = scores >= THRESHOLD
+    passing = (scores >= THRESHOLD) & ((word_held + char_held) / 2 >= MIN_HELD)
     if not passing.any():
         return None
-    rank = np.where(passing, (1.0 - COVERAGE) * scores + COVERAGE * held, -1.0)
+    rank = np.where(passing, (1.0 - COVERAGE) * scores + COVERAGE * word_held, -1.0)
     stems = frozenset(t for t in word_terms if " " not in t)
     chosen = _settle_tie(int(np.argmax(rank)), rank, stems, index)
     return CitationMatch(index.provisions[chosen], round(float(scores[chosen]), 4), "wording", index.wordings[chosen])
