@@ -16,8 +16,8 @@ How: OCR damage is undone where the library knows the word (`_repair`); the inpu
 wording become two TF-IDF vectors, of word stems and of character n-grams over an OCR-folded
 `skeleton`; the mean of the two cosines is the score. A wording is a candidate when it scores
 at least THRESHOLD and explains at least MIN_HELD of the input; among candidates, the one that
-also holds most of the input's words wins, and a paragraph beats its own section only when
-the input has the paragraph's own words (`_settle_tie`).
+also holds most of the input's words wins; wordings of one section that tie are told apart
+by the words each has alone, or else give way to their common ancestor (`_choose`).
 """
 from __future__ import annotations
 
@@ -43,11 +43,8 @@ PROVISION_RE = re.compile(r"^\d{1,4}\.\d{1,4}(\((?:[a-z]{1,2}|\d{1,2}|[ivx]{1,5}
 # prints the figures) correct matches score 0.49 and up, citations with no provision at most
 # 0.30, bar one that is a 211.58 citation in all but name.
 THRESHOLD = 0.36
-# Two wordings this close in score are a tie, settled by `_settle_tie`.
+# Two wordings this close in score are a tie, settled by `_choose`.
 TIE = 0.03
-# A paragraph wins a tie with its own section only when the input holds this share of the
-# paragraph wording's own words (those its section's wording lacks).
-SUPPORT = 0.5
 # Weight of the word-stem cosine against the character n-gram cosine.
 WORD_WEIGHT = 0.5
 # Length of the character n-grams: 4 measured as accurate as 3, 4 and 5 together, at 60% of the time.
@@ -84,7 +81,8 @@ class Provision:
 class CitationMatch:
     """The provision a citation names: `method` is "explicit" when the text writes it out
     (then `wording` is the citation as written), "wording" when it came from the library
-    (then `wording` is the library wording that matched); `score` is 0..1."""
+    (then `wording` is the library wording that matched; `provision` is an ancestor of its
+    provision when tied paragraphs could not be told apart); `score` is 0..1."""
 
     provision: str
     score: float
@@ -320,7 +318,7 @@ class _Index:
     skeletons: list[str]  # the keys of by_skeleton, for fuzzy search
     words: _Space
     chars: _Space
-    word_sets: list[frozenset[str]]  # stems of each wording
+    stems: list[frozenset[str]]  # word stems of each wording
 
 
 @lru_cache(maxsize=1)
@@ -347,8 +345,13 @@ def _index() -> _Index:
         skeletons=list(by_skeleton),
         words=_Space(word_terms, penalise_unseen=True),
         chars=_Space([_char_terms(t) for t in token_lists], penalise_unseen=False, max_df=CHAR_MAX_DF),
-        word_sets=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
+        stems=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
     )
+
+
+def _paragraphs(provision: str) -> list[str]:
+    """'211.42(c)(10)' -> ['211.42', '(c)', '(10)']"""
+    return re.findall(r"^[^(]+|\([^)]*\)", provision)
 
 
 def _repair(tokens: list[str], index: _Index) -> list[str]:
@@ -407,28 +410,41 @@ def _split(tok: str, index: _Index) -> list[str] | None:
     return None
 
 
-def _is_ancestor(a: str, b: str) -> bool:
-    return b.startswith(a + "(")
+def _common_ancestor(provisions: list[str]) -> str:
+    parts = [_paragraphs(p) for p in provisions]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return "".join(common)
 
 
-def _settle_tie(best: int, scores: np.ndarray, stems: frozenset[str], index: _Index) -> int:
-    """Between a section's wording and its paragraph's wording that score alike, the
-    paragraph only if the input holds the paragraph wording's own words."""
-    near = [int(i) for i in np.flatnonzero(scores >= scores[best] - TIE)]
-    provision = index.provisions[best]
-    kin = [i for i in near if _is_ancestor(index.provisions[i], provision) or _is_ancestor(provision, index.provisions[i])]
-    if not kin:
-        return best
-    # Deepest first: each paragraph must earn its place over the shallower wordings in the tie.
-    family = sorted([best] + kin, key=lambda i: (-index.provisions[i].count("("), -scores[i]))
-    for i in family:
-        shallower = [j for j in family if _is_ancestor(index.provisions[j], index.provisions[i])]
-        if not shallower:
-            return i
-        own = index.word_sets[i] - frozenset().union(*(index.word_sets[j] for j in shallower))
-        if not own or len(own & stems) / len(own) >= SUPPORT:
-            return i
-    return best
+def _choose(best: int, rank: np.ndarray, stems: frozenset[str], index: _Index) -> tuple[str, int]:
+    """The provision the input supports, and the wording that shows it.
+
+    Wordings of one section that tie (within TIE) are told apart by their own words, those
+    the others in the tie lack: the input supports the best-ranked one whose own words it
+    has. If it has none, it supports only what they share, their common ancestor:
+    "Separate or defined areas to prevent contamination or mixups are deficient" is
+    211.42(c), not whichever of (c)(1) to (c)(9) says the least; and a paragraph beats its
+    tied section only with some of its own words.
+    """
+    section = _paragraphs(index.provisions[best])[0]
+    tied = [
+        int(i) for i in np.flatnonzero(rank >= rank[best] - TIE)
+        if _paragraphs(index.provisions[i])[0] == section
+    ]
+    if len({index.provisions[i] for i in tied}) == 1:
+        return index.provisions[best], best
+    supported = [
+        i for i in tied
+        if index.stems[i].difference(*(index.stems[j] for j in tied if index.provisions[j] != index.provisions[i])) & stems
+    ]
+    if supported:
+        chosen = max(supported, key=lambda i: rank[i])
+        return index.provisions[chosen], chosen
+    return _common_ancestor([index.provisions[i] for i in tied]), best
 
 
 def match_citation(text: str | None) -> CitationMatch | None:
@@ -461,5 +477,5 @@ def match_citation(text: str | None) -> CitationMatch | None:
         return None
     rank = np.where(passing, (1.0 - COVERAGE) * scores + COVERAGE * word_held, -1.0)
     stems = frozenset(t for t in word_terms if " " not in t)
-    chosen = _settle_tie(int(np.argmax(rank)), rank, stems, index)
-    return CitationMatch(index.provisions[chosen], round(float(scores[chosen]), 4), "wording", index.wordings[chosen])
+    provision, chosen = _choose(int(np.argmax(rank)), rank, stems, index)
+    return CitationMatch(provision, round(float(scores[chosen]), 4), "wording", index.wordings[chosen])

@@ -198,14 +198,26 @@ def test_ocr_noise(text, provision):
     assert m is not None and m.provision == provision, m
 
 
-def test_paragraph_needs_its_own_words_to_beat_its_section():
-    """"Batch records are incomplete" is 211.188; "... lack the identity of major equipment"
-    is 211.188(b)(2): the paragraph must be supported by its own words."""
-    section = match_citation("Batch production and control records are not complete for each batch of drug product.")
-    paragraph = match_citation(
-        "Batch production and control records do not include the identity of major equipment used."
-    )
-    assert (section.provision, paragraph.provision) == ("211.188", "211.188(b)(2)")
+@pytest.mark.parametrize(
+    "text, provision",
+    [
+        # the paragraph's own words are there
+        ("Batch production and control records do not include the identity of major equipment used.",
+         "211.188(b)(2)"),
+        ("Aseptic processing areas are deficient regarding the system for monitoring environmental conditions.",
+         "211.42(c)(10)(iv)"),
+        # tied paragraphs, none of whose own words are there: what they share
+        ("Separate or defined areas to prevent contamination or mixups are deficient.", "211.42(c)"),
+        ("Aseptic processing areas are deficient.", "211.42(c)(10)"),
+        ("The written stability program is deficient.", "211.166(a)"),
+        # a section's wording, with a paragraph close by
+        ("Batch production and control records are not complete for each batch of drug product.", "211.188"),
+    ],
+)
+def test_tied_paragraphs_need_their_own_words(text, provision):
+    """A paragraph is answered only when the input has words that set it apart from the
+    provisions it ties with; otherwise the input supports only what they share."""
+    assert match_citation(text).provision == provision
 
 
 @pytest.mark.parametrize(
