@@ -94,15 +94,14 @@ class CitationMatch:
 def library() -> tuple[Provision, ...]:
     """Every provision of `cfr_library.yml`, in file order."""
     data = yaml.safe_load(LIBRARY_PATH.read_text(encoding="utf-8"))
-    return tuple(
-        Provision(
-            provision=str(e["provision"]),
-            title=e["title"],
-            wordings=tuple(e.get("wordings") or ()),
-            citable=e.get("citable", True),
-        )
-        for e in data
-    )
+    entries = []
+    for e in data:
+        wordings = tuple(e.get("wordings") or ())
+        odd = [w for w in wordings if not isinstance(w, str)]
+        if odd:  # a wording with ": " in it reads as a mapping
+            raise ValueError(f"{LIBRARY_PATH.name}: {e['provision']}: a wording is not text: {odd[0]!r}")
+        entries.append(Provision(str(e["provision"]), e["title"], wordings, e.get("citable", True)))
+    return tuple(entries)
 
 
 # --- explicit citations -----------------------------------------------------------------------
@@ -157,7 +156,7 @@ _STOP = frozenset(
     """a an the of to in on for from by with at as or and nor but if so than that which who whom
     within during into upon onto
     whose this these those such its it their there here be is are was were been being am has have
-    had having do does did done not no none nor any all each every other another
+    had having do does did done not no none nor without any all each every other another
     fail fails failed failing failure failures lack lacks lacked lacking
     your you yours firm firms firm's company facility we our us they them
     shall must should will would may might can could also only both either neither
@@ -188,10 +187,11 @@ def skeleton(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     """A light suffix stripper: enough that "established", "establishment" and "establish",
-    or "validated" and "validation", meet; applied alike to wordings and inputs."""
+    "validated" and "validation", or "approval" and "approved" meet; applied alike to
+    wordings and inputs. Not "-ion": "production" must not become "product"."""
     for _ in range(2):
         for suf in ("ational", "ations", "ation", "ments", "ment", "ities", "ity", "ings", "ing",
-                    "ated", "ates", "ate", "ied", "ies", "ed", "es", "ly", "e", "s"):
+                    "ated", "ates", "ate", "ied", "ies", "ed", "es", "ly", "al", "e", "s"):
             if word.endswith(suf) and len(word) - len(suf) >= 3 and not (suf == "s" and word.endswith("ss")):
                 word = word[: -len(suf)]
                 break
