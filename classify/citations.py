@@ -156,9 +156,9 @@ _STOP = frozenset(
     """a an the of to in on for from by with at as or and nor but if so than that which who whom
     within during into upon onto
     whose this these those such its it their there here be is are was were been being am has have
-    had having do does did done not no none nor without any all each every other another
+    had having do does did done not no none without any all each every other another
     fail fails failed failing failure failures lack lacks lacked lacking
-    your you yours firm firms firm's company facility we our us they them
+    your you yours firm firms company facility we our us they them
     shall must should will would may might can could also only both either neither
     specifically observed observation following including include includes included""".split()
 )
@@ -220,8 +220,9 @@ def _raw_tokens(text: str) -> list[str]:
     """Lowercase words of the lead statement, with cites and redaction marks taken out and
     the usual abbreviations written out."""
     text = unicodedata.normalize("NFKC", text).lower()
-    # The lead statement ends where the details begin.
-    cut = re.search(r"\bspecifically\b", text)
+    # The lead statement ends where the details begin: "... followed. Specifically, ...", but
+    # not at "performed within specifically defined areas" (211.42(c)).
+    cut = re.search(r"(?:^|[.:;]\s*)specifically\b", text)
     if cut:
         text = text[: cut.start()]
     text = re.sub(r"\b21\s*c\.?\s*f\.?\s*r\.?\s*(?:part|§+|sec\w*\.?)?\s*[\d.]*(?:\s*\(\w+\))*", " ", text)
@@ -349,11 +350,6 @@ def _index() -> _Index:
     )
 
 
-def _paragraphs(provision: str) -> list[str]:
-    """'211.42(c)(10)' -> ['211.42', '(c)', '(10)']"""
-    return re.findall(r"^[^(]+|\([^)]*\)", provision)
-
-
 def _repair(tokens: list[str], index: _Index) -> list[str]:
     """Tokens with OCR damage undone where the library knows the word: folded spellings
     ("dmg"), words broken in two ("conta1ninatio n", "follow-up") and words run together."""
@@ -408,6 +404,11 @@ def _split(tok: str, index: _Index) -> list[str] | None:
         if (a in index.vocab or a in _STOP) and (b in index.vocab or b in _STOP):
             return [a, b]
     return None
+
+
+def _paragraphs(provision: str) -> list[str]:
+    """'211.42(c)(10)' -> ['211.42', '(c)', '(10)']"""
+    return re.findall(r"^[^(]+|\([^)]*\)", provision)
 
 
 def _common_ancestor(provisions: list[str]) -> str:

@@ -167,6 +167,17 @@ def test_a_cite_of_a_whole_part_keeps_the_wording_after_it():
     assert (m.provision, m.method) == ("211.67(b)", "wording")
 
 
+def test_specifically_inside_a_wording_does_not_end_it():
+    """Regression: the cut where a 483's details begin ("Specifically, ...") also cut
+    211.42(c)'s "performed within specifically defined areas", in the library too."""
+    assert citations._raw_tokens("Operations are not performed within specifically defined areas.")[-2:] == [
+        "defined", "areas"]
+    assert citations._raw_tokens("Procedures are not followed. Specifically, the SOP ...") == [
+        "procedures", "are", "not", "followed"]
+    m = match_citation("Operations are not performed within defined areas of adequate size.")
+    assert m is not None and m.provision == "211.42(c)"
+
+
 def test_ocr_damaged_stop_words_are_not_repaired_into_content_words():
     """Regression: with only the library's content words as repair targets, OCR's "riot" (not)
     and "arid" (and) became "hot" and "valid"."""
