@@ -276,6 +276,8 @@ def read_pages(
             needs_ocr = layer.quality < USABLE or (scanned and layer.quality < GOOD)
             if ocr == "always" or (ocr == "auto" and needs_ocr):
                 todo.append(layer)
+            elif ocr == "never" and layer.quality < USABLE:
+                pages[i] = _fallback(layer, "not read: no usable text layer and OCR is off (--ocr never)")
             else:
                 pages[i] = layer
                 if progress:
