@@ -291,7 +291,24 @@ def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
         for name in found:
             if name and name not in names:
                 names.append(name)
-    return names
+    return _same_people_once(names)
+
+
+def _same_people_once(names: list[str]) -> list[str]:
+    """One entry per person: "Annet Rajan" from an e-signature stamp is "Annet R. Rajan" printed above it."""
+
+    def key(name):
+        parts = [p.strip(".").lower() for p in name.split() if len(p.strip(".")) > 1]
+        return (parts[0], parts[-1]) if parts else (name.lower(),)
+
+    out: list[str] = []
+    for name in names:
+        same = [i for i, kept in enumerate(out) if key(kept) == key(name)]
+        if not same:
+            out.append(name)
+        elif len(name) > len(out[same[0]]):
+            out[same[0]] = name
+    return out
 
 
 def _split_people(text: str) -> list[str]:

@@ -136,3 +136,31 @@ def undouble(line: Line) -> Line:
         if _is_doubled(w.text):
             w.text = w.text[::2]
     return line
+
+
+def join_split_words(line: Line, is_word) -> Line:
+    """Mend words an old OCR layer split with spaces ("Houst on", "Cent r al", "Facilit y").
+
+    Neighbours are joined when together they make a word and at least one piece alone does not
+    (so "a part" stays two words), up to three pieces at a time.
+    """
+    words = line.words
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        joined = None
+        for n in (3, 2):
+            parts = words[i : i + n]
+            if len(parts) < n or not all(p.text.isalpha() for p in parts):
+                continue
+            text = "".join(p.text for p in parts)
+            if len(text) >= 4 and is_word(text) and not all(is_word(p.text) and len(p.text) > 1 for p in parts):
+                joined = Word(text, parts[0].x0, min(p.top for p in parts), parts[-1].x1, max(p.bottom for p in parts))
+                i += n
+                break
+        if joined is None:
+            out.append(words[i])
+            i += 1
+        else:
+            out.append(joined)
+    return Line(out) if len(out) != len(words) else line

@@ -272,6 +272,9 @@ def read_pages(
             finally:
                 page.close()
             lines = layout.group_lines(words)
+            if scanned:
+                # an old OCR layer: mend the words it split before scoring or using it
+                lines = [layout.join_split_words(line, quality.is_word) for line in lines]
             layer = Page(i + 1, width, height, lines, SOURCE_TEXT, quality.score_lines(lines))
             needs_ocr = layer.quality < USABLE or (scanned and layer.quality < GOOD)
             if ocr == "always" or (ocr == "auto" and needs_ocr):

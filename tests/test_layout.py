@@ -46,3 +46,15 @@ def test_a_swollen_first_box_does_not_pull_in_the_next_line():
     words = [Word("a)", 84, 402, 98, 419), Word("In", 102, 402, 110, 409), Word("December", 113, 402, 150, 409),
              Word("apparatuses", 179, 413, 225, 421), Word("the", 240, 402, 255, 409)]
     assert [l.text for l in group_lines(words)] == ["a) In December the", "apparatuses"]
+
+
+def test_split_words_of_an_old_ocr_layer_are_mended():
+    from extract.layout import join_split_words
+    from extract.quality import is_word
+
+    def line(*texts):
+        return Line([Word(t, 10 * i, 0, 10 * i + 8, 8) for i, t in enumerate(texts)])
+
+    assert join_split_words(line("Houst", "on", "TX"), is_word).text == "Houston TX"
+    assert join_split_words(line("Out", "sourcing", "Facilit", "y"), is_word).text == "Outsourcing Facility"
+    assert join_split_words(line("a", "part", "of", "it"), is_word).text == "a part of it"  # real words stay
