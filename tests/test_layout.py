@@ -56,5 +56,5 @@ def test_split_words_of_an_old_ocr_layer_are_mended():
         return Line([Word(t, 10 * i, 0, 10 * i + 8, 8) for i, t in enumerate(texts)])
 
     assert join_split_words(line("Houst", "on", "TX"), is_word).text == "Houston TX"
-    assert join_split_words(line("Out", "sourcing", "Facilit", "y"), is_word).text == "Outsourcing Facility"
+    assert join_split_words(line("Cent", "r", "al", "Facilit", "y"), is_word).text == "Central Facility"
     assert join_split_words(line("a", "part", "of", "it"), is_word).text == "a part of it"  # real words stay
