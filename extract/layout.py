@@ -154,7 +154,7 @@ def join_split_words(line: Line, is_word) -> Line:
             if len(parts) < n or not all(p.text.isalpha() for p in parts):
                 continue
             text = "".join(p.text for p in parts)
-            if len(text) >= 4 and is_word(text) and not all(is_word(p.text) and len(p.text) > 1 for p in parts):
+            if len(text) >= 4 and is_word(text) and not all(is_word(p.text) for p in parts):
                 joined = Word(text, parts[0].x0, min(p.top for p in parts), parts[-1].x1, max(p.bottom for p in parts))
                 i += n
                 break
