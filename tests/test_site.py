@@ -220,6 +220,12 @@ def test_new_observations_feed(site_db):
     assert re.fullmatch(r"http://localhost/fda483/observations/\d+", first.find(f"{ATOM}link").get("href"))
 
 
+def test_new_observations_page_offers_the_feed(site_db):
+    # (Datasette offers its formats only for a result with rows: the unfiltered feed here.)
+    html = page(site_db, "/fda483/new_observations?category=")
+    assert '<a href="/fda483/new_observations.atom?category=">atom</a>' in html
+
+
 def test_feed_for_a_category_with_nothing_yet_is_a_valid_empty_feed(site_db):
     # Regression: datasette-atom 0.9 answers a query with no rows with HTTP 500.
     codes = {r["code"] for r in query(site_db, "select code from categories")}
