@@ -33,11 +33,10 @@ def pdf_href(datasette, document_id, page):
     return datasette.urls.path(f"/-/pdf/{int(document_id)}#page={int(page)}")
 
 
-def category_chip(datasette, database, code, primary=False):
+def category_chip(datasette, database, code):
     """A category code as a chip that opens every observation in that category."""
-    href = datasette.urls.table(database, "category_findings") + "?category=" + tilde_encode(code)
-    css = "kb-chip kb-chip-primary" if primary else "kb-chip"
-    return Markup('<a class="{}" href="{}">{}</a>').format(css, href, code)
+    href = datasette.urls.table(database, "category_findings") + "?category=" + urllib.parse.quote(code)
+    return Markup('<a class="kb-chip" href="{}">{}</a>').format(href, code)
 
 
 @hookimpl
