@@ -75,6 +75,11 @@ _COUNTRY_ALIASES = {
     "east timor": "TL",
     "the bahamas": "BS",
     "uae": "AE",
+    "bosnia": "BA",
+    "peoples republic of china": "CN",
+    "pr china": "CN",
+    "p r china": "CN",
+    "republic of china taiwan": "TW",
 }
 
 # geonames admin1 codes of India's states and union territories (cities500 stores numbers, not
