@@ -210,6 +210,7 @@ def is_country_code(code: object) -> bool:
     return isinstance(code, str) and code.isupper() and code in _gc.get_countries()
 
 
+@lru_cache(maxsize=512)  # FDA's compliance list names a state on each of thousands of rows
 def us_state_code(state: str | None) -> str | None:
     """Two-letter USPS code from a code or a name ('tx', 'Texas' -> 'TX')."""
     if not state:

@@ -290,12 +290,14 @@ def _refresh_listed_only_facilities(db: Database) -> None:
         """update facilities set inspections = 0, first_inspected = null, last_inspected = null
            where fei not in (select fei from inspections where fei is not null)"""
     )
+    updates = []
     for fei, state, country in rows:
         # FDA's compliance list spells US states out ("Arizona"); the 483s print codes.
         if country == "US":
             state = us_state_code(state) or state
-        db.execute(
-            """update facilities set street_address = null, city = null, state = ?, postal_code = null,
-               country = ? where fei = ?""",
-            [state, country, fei],
-        )
+        updates.append((state, country, fei))
+    db.conn.executemany(
+        """update facilities set street_address = null, city = null, state = ?, postal_code = null,
+           country = ? where fei = ?""",
+        updates,
+    )
