@@ -165,7 +165,7 @@ def reconcile_feis(db: Database, report: LinkReport | None = None) -> None:
                 report.fei_conflicts.append(f"{file_name}: FDA's listing of media {media} gives FEIs {feis}")
         if (want, want_source) != (fei, source):
             if want:
-                store._ensure_facility(db, want, firm_name)
+                store.ensure_facility(db, want, firm_name)
             db.execute("update inspections set fei = ?, fei_source = ? where id = ?", [want, want_source, insp_id])
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -127,51 +127,35 @@ def _ensure_facilities(db: Database, rows) -> None:
     db.conn.executemany("insert or ignore into facilities (fei) values (?)", [(f,) for f in feis])
 
 
-def _problems(record) -> str | None:
-    return json.dumps(list(record.problems)) if record.problems else None
+# Record field -> column, where the reader's name differs from the table's.
+_RENAMED = {"compliance_actions": {"country": "country_name", "country_code": "country"}}
+
+
+def _save_file_rows(db: Database, table: str, source_file: str, records) -> None:
+    """One export's records into `table`, replacing the rows an earlier import of that file wrote."""
+    renamed = _RENAMED.get(table, {})
+
+    def row(record) -> dict:
+        fields = asdict(record)
+        problems = fields.pop("problems")
+        del fields["source"]
+        out = {"source_file": source_file, "source_row": fields.pop("row"),
+               "problems": json.dumps(list(problems)) if problems else None}
+        out.update((renamed.get(k, k), v) for k, v in fields.items())
+        return out
+
+    db.execute(f"delete from [{table}] where source_file = ?", [source_file])
+    db[table].insert_all(row(r) for r in records)
 
 
 def save_published_483s(db: Database, source_file: str, rows: list[Published483]) -> None:
     """One export's rows of the published-483s list, replacing that file's earlier rows."""
-    db.execute("delete from published_483s where source_file = ?", [source_file])
-    db["published_483s"].insert_all(
-        {
-            "source_file": source_file,
-            "source_row": r.row,
-            "record_id": r.record_id,
-            "fei": r.fei,
-            "legal_name": r.legal_name,
-            "record_date": r.record_date,
-            "publish_date": r.publish_date,
-            "url": r.url,
-            "media_id": r.media_id,
-            "record_type": r.record_type,
-            "problems": _problems(r),
-        }
-        for r in rows
-    )
+    _save_file_rows(db, "published_483s", source_file, rows)
 
 
 def save_compliance_actions(db: Database, source_file: str, rows: list[ComplianceAction]) -> None:
     """One export's warning letters, injunctions and seizures, replacing that file's earlier rows."""
-    db.execute("delete from compliance_actions where source_file = ?", [source_file])
-    db["compliance_actions"].insert_all(
-        {
-            "source_file": source_file,
-            "source_row": r.row,
-            "fei": r.fei,
-            "legal_name": r.legal_name,
-            "state": r.state,
-            "country": r.country_code,
-            "country_name": r.country,
-            "product_type": r.product_type,
-            "action_type": r.action_type,
-            "action_date": r.action_date,
-            "case_id": r.case_id,
-            "problems": _problems(r),
-        }
-        for r in rows
-    )
+    _save_file_rows(db, "compliance_actions", source_file, rows)
 
 
 def import_listing(db: Database, path: str | Path) -> ImportResult:

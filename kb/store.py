@@ -118,7 +118,7 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
     )
     h = doc.header
     if h.fei:
-        _ensure_facility(db, h.fei, h.firm_name)
+        ensure_facility(db, h.fei, h.firm_name)
     year = int(h.inspection_end[:4]) if h.inspection_end else (int(h.date_issued[:4]) if h.date_issued else None)
     insp_id = db["inspections"].insert(
         {
@@ -182,8 +182,8 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
     return doc_id
 
 
-def _ensure_facility(db: Database, fei: str, name: str | None) -> None:
-    # The facility row must exist for the foreign key; refresh_facilities() fills it in.
+def ensure_facility(db: Database, fei: str, name: str | None) -> None:
+    """Make the facility row an inspection's FEI refers to (refresh_facilities() fills it in)."""
     db.execute("insert or ignore into facilities (fei, name) values (?, ?)", [fei, name])
 
 
