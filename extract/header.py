@@ -233,7 +233,7 @@ _HONORIFIC = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|LCDR|CDR|LT|CAPT|RADM|Capt)\.
 _NAME = re.compile(r"^[A-Z][A-Za-z'’\-]+(?:\s+(?:[A-Z][.\-]?|[A-Z][A-Za-z'’\-]+\.?)){1,4}$")
 _STAMP_PREFIX = re.compile(r"^(?:(?:SEE|REVERSE|OF|THIS|PAGE|X|x)\s+)+")
 _TITLE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r")s?\b", re.I
+    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r"|investig\w{3,})s?\b", re.I
 )
 
 
@@ -256,6 +256,7 @@ def parse_person(text: str) -> str | None:
 def _clean_name(head: str) -> str | None:
     # Drop words of the box's printed text that ran in from the left ("SEE REVERSE | Chad W Rice")
     head = re.sub(r"^.*\|\s*", "", head)
+    head = re.sub(r"^[^A-Za-z]+", "", head)  # "» Andrea A. Branche": a mark OCR read before the name
     head = _STAMP_PREFIX.sub("", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
     if _NAME.match(head) and not _TITLE_RE.search(head):
@@ -290,7 +291,24 @@ def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
         for name in found:
             if name and name not in names:
                 names.append(name)
-    return names
+    return _same_people_once(names)
+
+
+def _same_people_once(names: list[str]) -> list[str]:
+    """One entry per person: "Annet Rajan" from an e-signature stamp is "Annet R. Rajan" printed above it."""
+
+    def key(name):
+        parts = [p.strip(".").lower() for p in name.split() if len(p.strip(".")) > 1]
+        return (parts[0], parts[-1]) if parts else (name.lower(),)
+
+    out: list[str] = []
+    for name in names:
+        same = [i for i, kept in enumerate(out) if key(kept) == key(name)]
+        if not same:
+            out.append(name)
+        elif len(name) > len(out[same[0]]):
+            out[same[0]] = name
+    return out
 
 
 def _split_people(text: str) -> list[str]:

@@ -6,18 +6,51 @@ import re
 from .records import Line, Word
 
 
-_BUCKET = 4.0  # points: rows are found by the height band their reference word sits in
+_BUCKET = 4.0  # points: rows are found by the height band they sit in
+_RECENT = 5  # a row's band is the median of its last few words
+
+
+class _Row:
+    __slots__ = ("words", "recent", "top", "bottom")
+
+    def __init__(self, w: Word):
+        self.words = [w]
+        self.recent = [(w.top, w.bottom)]
+        self.top, self.bottom = w.top, w.bottom
+
+    def add(self, w: Word) -> None:
+        self.words.append(w)
+        if not any(c.isalnum() for c in w.text):  # a comma's sliver of a box says nothing of the line
+            return
+        heights = sorted(b - t for t, b in self.recent)
+        typical = heights[len(heights) // 2]
+        h = w.bottom - w.top
+        self.recent = (self.recent + [(w.top, w.bottom)])[-_RECENT:]
+        if len(self.recent) == 2 and not 0.6 * typical <= h <= 1.6 * typical:
+            # the first two words disagree: take the smaller, a swollen box is the likelier outlier
+            if h < typical:
+                self.top, self.bottom = w.top, w.bottom
+        elif 0.6 * typical <= h <= 1.6 * typical:
+            self.top, self.bottom = w.top, w.bottom
+
+
+def _middle(row: _Row) -> float:
+    """Where a line sits, for ordering: the median of its words' centres (a stamp at its end
+    must not move it above the line it is printed on)."""
+    centres = sorted((w.top + w.bottom) / 2 for w in row.words)
+    return centres[len(centres) // 2]
 
 
 def group_lines(words: list[Word]) -> list[Line]:
     """Group words into visual lines, top to bottom, each left to right.
 
-    A word joins the line whose reference word (its last word of ordinary height) overlaps it
-    vertically by at least half the smaller height and stands to its left. Following the line
-    word by word, not a fixed band, keeps the slant of a skewed scan on one line.
+    A word joins the line whose band (the box of its last word of ordinary height) overlaps it
+    by at least half the smaller height and whose last word stands to its left. Following the
+    line word by word keeps the slant of a skewed scan on one line; skipping words of unusual
+    height keeps one swollen box (a stroke of the border, a mark, a box OCR drew over two lines)
+    from pulling the next line in.
     """
-    rows: list[list[Word]] = []
-    refs: list[Word] = []
+    rows: list[_Row] = []
     buckets: dict[int, set[int]] = {}
     size = _BUCKET
     for w in sorted(words, key=lambda w: (w.x0, w.top)):
@@ -27,39 +60,36 @@ def group_lines(words: list[Word]) -> list[Line]:
             continue
         best, best_overlap = None, 0.0
         centre = int((top + bottom) / 2 / size)
-        reach = int(h / size) + 2
+        reach = int(h / size) + 3
         for b in range(centre - reach, centre + reach + 1):
             found = buckets.get(b)
             if not found:
                 continue
             for k in found:
-                if rows[k][-1].x0 > x0 + 0.5:
+                row = rows[k]
+                if row.words[-1].x0 > x0 + 0.5:
                     continue
-                ref = refs[k]
-                overlap = (ref.bottom if ref.bottom < bottom else bottom) - (ref.top if ref.top > top else top)
+                overlap = (row.bottom if row.bottom < bottom else bottom) - (row.top if row.top > top else top)
                 if overlap <= 0:
                     continue
-                ref_h = ref.bottom - ref.top
+                band = row.bottom - row.top
                 # a comma or period is a sliver at the baseline: it needs only to touch the line
-                need = 0.5 * (h if h < ref_h else ref_h) if h >= 0.6 * ref_h else 0.25 * h
+                need = 0.5 * (h if h < band else band) if h >= 0.6 * band else 0.25 * h
                 if overlap >= need and (overlap > best_overlap or (overlap == best_overlap and k < best)):
                     best, best_overlap = k, overlap
         if best is None:
-            rows.append([w])
-            refs.append(w)
+            rows.append(_Row(w))
             buckets.setdefault(centre, set()).add(len(rows) - 1)
             continue
-        rows[best].append(w)
-        ref = refs[best]
-        ref_h = ref.bottom - ref.top
-        # The reference follows the line's slant word by word, but not onto a comma's sliver
-        # of a box nor onto a box swollen by a stroke or a redaction mark.
-        if 0.7 * ref_h <= h <= 1.4 * ref_h:
-            buckets[int((ref.top + ref.bottom) / 2 / size)].discard(best)
-            refs[best] = w
-            buckets.setdefault(centre, set()).add(best)
-    order = sorted(range(len(rows)), key=lambda k: sum((w.top + w.bottom) / 2 for w in rows[k]) / len(rows[k]))
-    return [undouble(Line(merge_fragments(rows[k]))) for k in order]
+        row = rows[best]
+        before = int((row.top + row.bottom) / 2 / size)
+        row.add(w)
+        after = int((row.top + row.bottom) / 2 / size)
+        if after != before:
+            buckets[before].discard(best)
+            buckets.setdefault(after, set()).add(best)
+    rows.sort(key=_middle)
+    return [undouble(Line(merge_fragments(r.words))) for r in rows]
 
 
 def merge_fragments(words: list[Word]) -> list[Word]:
@@ -106,3 +136,31 @@ def undouble(line: Line) -> Line:
         if _is_doubled(w.text):
             w.text = w.text[::2]
     return line
+
+
+def join_split_words(line: Line, is_word) -> Line:
+    """Mend words an old OCR layer split with spaces ("Houst on", "Cent r al", "Facilit y").
+
+    Neighbours are joined when together they make a word and at least one piece alone does not
+    (so "a part" stays two words), up to three pieces at a time.
+    """
+    words = line.words
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        joined = None
+        for n in (3, 2):
+            parts = words[i : i + n]
+            if len(parts) < n or not all(p.text.isalpha() for p in parts):
+                continue
+            text = "".join(p.text for p in parts)
+            if len(text) >= 4 and is_word(text) and not all(is_word(p.text) for p in parts):
+                joined = Word(text, parts[0].x0, min(p.top for p in parts), parts[-1].x1, max(p.bottom for p in parts))
+                i += n
+                break
+        if joined is None:
+            out.append(words[i])
+            i += 1
+        else:
+            out.append(joined)
+    return Line(out) if len(out) != len(words) else line

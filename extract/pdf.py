@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from . import layout, quality
+from . import layout, quality, redact
 from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Page, Word
 
 OCR_DPI = 300
@@ -122,11 +123,17 @@ class OcrCache:
         p = self.path(index)
         return p.read_text(encoding="utf-8") if p.exists() else None
 
-    def put(self, index: int, tsv: str) -> None:
+    def get_boxes(self, index: int) -> list | None:
+        p = self.path(index).with_suffix(".boxes.json")
+        return [tuple(b) for b in json.loads(p.read_text())] if p.exists() else None
+
+    def put(self, index: int, tsv: str, boxes: list) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path(index).with_suffix(".tmp")
-        tmp.write_text(tsv, encoding="utf-8")
-        tmp.replace(self.path(index))  # atomic: a killed run never leaves half a page
+        for target, text in ((self.path(index).with_suffix(".boxes.json"), json.dumps([list(b) for b in boxes])),
+                             (self.path(index), tsv)):
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)  # atomic: a killed run never leaves half a page
 
 
 # --- text layer -------------------------------------------------------------------------------
@@ -265,10 +272,15 @@ def read_pages(
             finally:
                 page.close()
             lines = layout.group_lines(words)
+            if scanned:
+                # an old OCR layer: mend the words it split before scoring or using it
+                lines = [layout.join_split_words(line, quality.is_word) for line in lines]
             layer = Page(i + 1, width, height, lines, SOURCE_TEXT, quality.score_lines(lines))
             needs_ocr = layer.quality < USABLE or (scanned and layer.quality < GOOD)
             if ocr == "always" or (ocr == "auto" and needs_ocr):
                 todo.append(layer)
+            elif ocr == "never" and layer.quality < USABLE:
+                pages[i] = _fallback(layer, "not read: no usable text layer and OCR is off (--ocr never)")
             else:
                 pages[i] = layer
                 if progress:
@@ -304,21 +316,25 @@ def _fallback(layer: Page, error: str) -> Page:
 def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
     """OCR the pages in `todo`, yielding the Page to keep for each, in order."""
 
-    def job(index: int) -> str:
-        cached = cache.get(index) if cache else None
-        if cached is not None:
-            return cached
+    def prepare(index: int):
+        """(cached tsv or None, cached boxes or None, page image or None), rendering only if needed."""
+        tsv = cache.get(index) if cache else None
+        boxes = cache.get_boxes(index) if cache else None
+        if tsv is not None and boxes is not None:
+            return tsv, boxes, None
         page = pdf[index]
         try:
-            image = render_page(page)
+            return tsv, boxes, render_page(page)
         finally:
             page.close()
-        return image
 
-    def run(image_or_tsv):
-        if isinstance(image_or_tsv, str):
-            return image_or_tsv
-        return ocr_tsv(image_or_tsv, tesseract=tess)
+    def run(job):
+        tsv, boxes, image = job
+        if boxes is None:
+            boxes = redact.find_boxes(image, OCR_DPI)
+        if tsv is None:
+            tsv = ocr_tsv(image, tesseract=tess)
+        return tsv, boxes
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         # pdfium is not thread-safe: pages are rendered here, in order, while tesseract runs
@@ -326,7 +342,7 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
         futures = {}
         window = max(1, workers) * 2
         for k, layer in enumerate(todo):
-            futures[k] = pool.submit(run, job(layer.number - 1))
+            futures[k] = pool.submit(run, prepare(layer.number - 1))
             if k >= window:
                 yield _keep(todo[k - window], futures.pop(k - window), cache, warnings, ocr_mode)
         for k in sorted(futures):
@@ -336,13 +352,14 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
 def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
     index = layer.number - 1
     try:
-        tsv = future.result()
+        tsv, boxes = future.result()
     except Exception as ex:  # one page's OCR failing must not lose the document
         warnings.append(f"page {layer.number}: OCR failed: {ex}")
         return _fallback(layer, f"OCR failed: {ex}")
-    if cache and cache.get(index) is None:
-        cache.put(index, tsv)
-    lines = layout.group_lines(parse_tsv(tsv, scale=72 / OCR_DPI))
+    if cache and (cache.get(index) is None or cache.get_boxes(index) is None):
+        cache.put(index, tsv, boxes)
+    words = redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes)
+    lines = layout.group_lines(words)
     score = quality.score_lines(lines)
     if ocr_mode != "always" and layer.lines and layer.quality >= score:
         return layer

@@ -27,6 +27,7 @@ class BuildResult:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     observations: int = 0
+    unread_pages: int = 0
     media_unmatched: list[str] = field(default_factory=list)  # mapping-file names no document has
     links: link.LinkReport | None = None
 
@@ -135,4 +136,9 @@ def build_one(db, path: Path, ocr, workers, cache_dir, force, result: BuildResul
         store.save_document(db, resolved, size, doc)
     (result.updated if row else result.added).append(str(path))
     result.observations += len(doc.observations)
-    return ("updated" if row else "added"), f"{len(doc.observations)} observations"
+    detail = f"{len(doc.observations)} observations"
+    unread = [p.number for p in doc.pages if p.source == "none"]
+    if unread:
+        detail += f"; page(s) {', '.join(map(str, unread))} not read"
+        result.unread_pages += len(unread)
+    return ("updated" if row else "added"), detail

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 import extract
-from extract.pdf import OCR_MODES, default_cache_dir
+from extract.pdf import OCR_MODES, default_cache_dir, tesseract_path
 
 
 def registry_option(command):
@@ -131,6 +131,9 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     files = builder.find_pdfs(inputs)
     if not files:
         raise click.ClickException("no PDF files found in " + ", ".join(str(i) for i in inputs))
+    if ocr != "never" and not tesseract_path():
+        click.echo("warning: tesseract is not installed (apt-get install tesseract-ocr): pages without a usable "
+                   "text layer will be recorded as not read", err=True)
     db = builder.open_db(db_path)
     total = len(files)
     counter = {"n": 0}
@@ -160,6 +163,9 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
         click.echo(f"note: {media_ids_path}: no document is named {name}", err=True)
     for path, error in result.failed:
         click.echo(f"failed: {path}: {error}", err=True)
+    if result.unread_pages:
+        click.echo(f"warning: {result.unread_pages} page(s) could not be read; see the pages table (source 'none')",
+                   err=True)
     if not result.read_any:
         raise click.ClickException("no file could be read as a Form 483")
 

@@ -13,7 +13,7 @@ def pytest_configure(config):
     os.environ.setdefault("FDA483_CACHE", str(ROOT / ".pytest_cache" / "fda483-ocr"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared():
     if not (SHARED / "data" / "483s").is_dir():
         pytest.skip(f"the shared 483s are not at {SHARED} (they sit beside the project in CI)")

@@ -189,3 +189,32 @@ def test_a_pdf_that_is_not_a_483(tmp_path):
     result = run("extract", "--json", path)
     assert result.exit_code != 0
     assert "not a Form FDA 483" in result.output
+
+
+def test_without_tesseract_pages_are_recorded_as_not_read_and_said_once(tmp_path, samples):
+    """A machine without tesseract: the scanned sample page is recorded as not read, never as empty."""
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = tmp_path / "bin"  # a PATH with python but no tesseract
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    env = dict(os.environ, PATH=str(bin_dir), FDA483_CACHE="")
+    db_path = tmp_path / "kb.db"
+    proc = subprocess.run([sys.executable, "-m", "kb", "build", str(SAMPLES), "--db", str(db_path)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("tesseract is not installed") == 1
+    db = Database(db_path)
+    unread = list(db.query("select number, source, error, text from pages where source = 'none'"))
+    assert len(unread) == 1 and "tesseract is not installed" in unread[0]["error"]
+    assert "not read" in proc.stderr
+
+
+@pytest.mark.parametrize("mode,expected", [("never", {"text", "none"}), ("always", {"ocr"})])
+def test_ocr_modes(mode, expected):
+    pdf = SAMPLES / "Harbor_Parenteral_Services_LLC_2019.pdf"  # page 2 is an image only
+    result = run("extract", "--json", "--ocr", mode, pdf)
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)["page_sources"]) == expected

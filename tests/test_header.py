@@ -56,6 +56,8 @@ def test_parse_person():
     assert parse_person("Digitally signed by Janet A. Rajan, Investigator") == "Janet A. Rajan"
     assert parse_person("SEE REVERSE | Chad W Rice, Investigator") == "Chad W Rice"
     assert parse_person("Sangeeta M Khurana, Investigator-GDUFA") == "Sangeeta M Khurana"
+    assert parse_person("» Andrea A. Branche Investigator") == "Andrea A. Branche"
+    assert parse_person("SEE REVERSE: | Andrea A. Branche investigatolYy") == "Andrea A. Branche"
     assert parse_person("no title here") is None
 
 
@@ -64,3 +66,9 @@ def test_parse_fei():
     assert parse_fei("FEI 30l67l0931") == "3016710931"  # l read for 1
     assert parse_fei("1019003") == "1019003"
     assert parse_fei("Detroit, MI 48207 (313) 393-8100") is None  # an address and phone are no FEI
+
+
+def test_a_person_is_listed_once():
+    page = make_page(header_rows() + footer_rows(names=("Annet R. Rajan, Investigator",
+                                                         "Digitally signed by Annet Rajan, Investigator")))
+    assert parse_header([page]).investigators == ["Annet R. Rajan"]

@@ -39,3 +39,22 @@ def test_doubled_glyphs_are_undone_on_a_doubled_line():
 def test_ordinary_doubled_letters_are_kept():
     line = Line([Word("1100", 0, 0, 1, 1), Word("units", 0, 0, 1, 1), Word("were", 0, 0, 1, 1), Word("released", 0, 0, 1, 1)])
     assert undouble(line).text == "1100 units were released"
+
+
+def test_a_swollen_first_box_does_not_pull_in_the_next_line():
+    # regression: "a)" OCR'd 17 points tall set the line's band and drew the next line's words in
+    words = [Word("a)", 84, 402, 98, 419), Word("In", 102, 402, 110, 409), Word("December", 113, 402, 150, 409),
+             Word("apparatuses", 179, 413, 225, 421), Word("the", 240, 402, 255, 409)]
+    assert [l.text for l in group_lines(words)] == ["a) In December the", "apparatuses"]
+
+
+def test_split_words_of_an_old_ocr_layer_are_mended():
+    from extract.layout import join_split_words
+    from extract.quality import is_word
+
+    def line(*texts):
+        return Line([Word(t, 10 * i, 0, 10 * i + 8, 8) for i, t in enumerate(texts)])
+
+    assert join_split_words(line("Houst", "on", "TX"), is_word).text == "Houston TX"
+    assert join_split_words(line("Cent", "r", "al", "Facilit", "y"), is_word).text == "Central Facility"
+    assert join_split_words(line("a", "part", "of", "it"), is_word).text == "a part of it"  # real words stay

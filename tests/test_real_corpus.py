@@ -1,0 +1,42 @@
+"""The extractor on the 23 real 483s of ../shared, measured by the shared scorer through the real CLI."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Extraction targets (the extraction issue); classification is measured by `fda483 evaluate`.
+TARGETS = {
+    "fields:mean": 0.95,
+    "doc:observation_count": 0.95,
+    "obs:recall": 0.98,
+    "obs:precision": 0.98,
+    "obs:start": 0.95,
+    "obs:end": 0.95,
+    "obs:repeat_f1": 0.95,
+    "obs:citation": 0.90,
+}
+
+
+@pytest.fixture(scope="module")
+def measures(shared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("score") / "measures.json"
+    cmd = f"{sys.executable} -m kb extract --json --workers 2 {{pdf}}"
+    proc = subprocess.run(
+        [sys.executable, str(shared / "tools" / "score.py"), "--gold", str(shared / "data" / "483s" / "gold"),
+         "--pdfs", str(shared / "data" / "483s" / "pdfs"), "--cmd", cmd, "--json", str(out)],
+        capture_output=True, text=True, timeout=3600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    print(proc.stdout[-3000:])
+    return json.loads(out.read_text())
+
+
+def test_every_real_483_is_read_without_error(measures):
+    assert measures["documents"] == 23
+    assert measures["errors"] == 0
+
+
+@pytest.mark.parametrize("measure,target", TARGETS.items())
+def test_extraction_meets_target(measures, measure, target):
+    assert measures[measure] >= target, f"{measure} = {measures[measure]} (target {target})"
