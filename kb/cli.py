@@ -14,6 +14,48 @@ import extract
 from extract.pdf import OCR_MODES, default_cache_dir, tesseract_path
 
 
+def registry_option(command):
+    return click.option(
+        "--registry", "registry_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+        help="Company registry YAML [default: data/companies.yml].",
+    )(command)
+
+
+def _load_registry(path: Path | None):
+    from .registry import REGISTRY_PATH, RegistryError, load_registry
+
+    try:
+        return load_registry(path or REGISTRY_PATH)
+    except RegistryError as ex:
+        raise click.ClickException(str(ex))
+
+
+def _not_a_listing(path: Path) -> str | None:
+    """Why `path` is not a Data Dashboard export we can read, naming it; None when it is one."""
+    from .listing import ListingError, detect_kind
+
+    try:
+        detect_kind(path)
+    except ListingError as ex:
+        return str(ex)
+    except Exception as ex:  # a corrupt xlsx or json fails inside openpyxl or json, each its own way
+        return f"{path}: cannot read: {type(ex).__name__}: {ex}"
+    return None
+
+
+def _echo_links(report) -> None:
+    """One line on how facilities link to companies, then what a person should look at."""
+    if report is None:
+        return
+    methods = ", ".join(f"{n} by {m}" for m, n in sorted(report.linked.items()))
+    click.echo(f"facilities: {report.facilities}; linked to a company: {methods or 'none'}; "
+               f"unlinked: {report.unlinked}")
+    for line in report.fei_corrections:
+        click.echo(f"note: {line}", err=True)
+    for line in report.fei_conflicts:
+        click.echo(f"warning: {line}", err=True)
+
+
 @click.group()
 @click.version_option(package_name="fda483")
 def cli():
@@ -56,20 +98,34 @@ def extract_cmd(pdf, as_json, ocr, workers, no_cache):
 @click.option("--workers", type=int, default=1, show_default=True, help="Tesseract processes to run at once.")
 @click.option("--force", is_flag=True, help="Re-read every file, even those unchanged since the last build.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
-def build(inputs, db_path, ocr, workers, force, no_cache):
+@click.option("--media-ids", "media_ids_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV of file name -> FDA media id (columns file, fda_media_id), such as "
+                                 "../shared/data/483s/manifest.csv, to tie PDFs to FDA's listing.")
+@registry_option
+def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, registry_path):
     """Build 483 PDFs into the knowledge base.
 
     INPUTS are PDF files and directories (searched for *.pdf); with none, the bundled samples in
     data/samples/ are built. Files unchanged since the last build (same sha256) are skipped; a
     changed file's rows are replaced. Files that cannot be read as a 483 are recorded in the
-    documents table with the reason, and the build goes on.
+    documents table with the reason, and the build goes on. The company registry is read first
+    (a bad one stops the build before any file is read); after the files, facilities are linked
+    to its companies.
 
     Example:
 
-        fda483 build ../shared/data/483s/pdfs --db data/fda483.db
+        fda483 build ../shared/data/483s/pdfs --media-ids ../shared/data/483s/manifest.csv --db data/fda483.db
     """
     from . import build as builder
+    from .listings_store import MediaMappingError, read_media_mapping
 
+    registry = _load_registry(registry_path)
+    media_ids = None
+    if media_ids_path:
+        try:
+            media_ids = read_media_mapping(media_ids_path)
+        except MediaMappingError as ex:
+            raise click.ClickException(str(ex))
     db_path = db_path or builder.DEFAULT_DB
     inputs = list(inputs) or [builder.SAMPLES_DIR]
     files = builder.find_pdfs(inputs)
@@ -95,12 +151,16 @@ def build(inputs, db_path, ocr, workers, force, no_cache):
 
     cache = None if no_cache else default_cache_dir()
     result = builder.build(db, inputs, ocr=ocr, workers=workers, cache_dir=cache, force=force,
-                           on_start=on_start, on_done=on_done)
+                           on_start=on_start, on_done=on_done, registry=registry, media_ids=media_ids,
+                           media_source=media_ids_path.name if media_ids_path else "mapping")
     click.echo(
         f"{db_path}: {len(result.added)} added, {len(result.updated)} updated, "
         f"{len(result.unchanged)} unchanged, {len(result.failed)} failed; "
         f"{result.observations} observations written"
     )
+    _echo_links(result.links)
+    for name in result.media_unmatched:
+        click.echo(f"note: {media_ids_path}: no document is named {name}", err=True)
     for path, error in result.failed:
         click.echo(f"failed: {path}: {error}", err=True)
     if result.unread_pages:
@@ -108,6 +168,60 @@ def build(inputs, db_path, ocr, workers, force, no_cache):
                    err=True)
     if not result.read_any:
         raise click.ClickException("no file could be read as a Form 483")
+
+
+@cli.command(name="import-listing")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database to import into [default: data/fda483.db].")
+@registry_option
+def import_listing(files, db_path, registry_path):
+    """Import FDA Data Dashboard exports: the published-483s list and compliance actions.
+
+    FILES are exports as xlsx, csv or json, or directories holding them (files there that are
+    not exports, such as the dashboard's aggregate tables, are skipped with a note). Each
+    file's rows replace those an earlier import of a file of the same name wrote; an unchanged
+    file is left as it is. Rows are kept whatever their problems (a missing FEI, a "-" date),
+    each problem recorded on its row and printed. Facilities and their company links are then
+    brought up to date.
+
+    Example:
+
+        fda483 import-listing ../shared/data/fda-dashboard/ --db data/fda483.db
+    """
+    from . import build as builder
+    from . import link, shape
+    from .listings_store import import_listing as import_one
+
+    registry = _load_registry(registry_path)
+    paths: list[Path] = []
+    for item in files:
+        explicit = not item.is_dir()
+        candidates = [item] if explicit else sorted(
+            p for p in item.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".json"))
+        for path in candidates:
+            problem = _not_a_listing(path)
+            if problem and explicit:
+                raise click.ClickException(problem)
+            if problem:
+                click.echo(f"skipped: {problem}", err=True)
+            else:
+                paths.append(path)
+    db = builder.open_db(db_path or builder.DEFAULT_DB)
+    results = [import_one(db, path) for path in paths]
+    read = [r for r in results if r.status != "failed"]
+    for r in results:
+        if r.status == "failed":
+            click.echo(f"failed: {r.error}", err=True)
+            continue
+        click.echo(f"{r.path.name}: {r.kind}, {r.status}: {r.rows} rows, {r.facilities} facilities, "
+                   f"{r.rows_with_problems} rows with problems")
+        for problem in r.problems:
+            click.echo(f"  problem: {problem}", err=True)
+    if not read:
+        raise click.ClickException("no listing file could be read")
+    _echo_links(link.relink(db, registry))
+    shape.ensure_db_shape(db)
 
 
 @cli.command()

@@ -75,6 +75,11 @@ _COUNTRY_ALIASES = {
     "east timor": "TL",
     "the bahamas": "BS",
     "uae": "AE",
+    "bosnia": "BA",
+    "peoples republic of china": "CN",
+    "pr china": "CN",
+    "p r china": "CN",
+    "republic of china taiwan": "TW",
 }
 
 # geonames admin1 codes of India's states and union territories (cities500 stores numbers, not
@@ -205,6 +210,7 @@ def is_country_code(code: object) -> bool:
     return isinstance(code, str) and code.isupper() and code in _gc.get_countries()
 
 
+@lru_cache(maxsize=512)  # FDA's compliance list names a state on each of thousands of rows
 def us_state_code(state: str | None) -> str | None:
     """Two-letter USPS code from a code or a name ('tx', 'Texas' -> 'TX')."""
     if not state:

@@ -130,6 +130,184 @@ def m001_core(db: Database):
         foreign_keys=[("observation_id", "observations", "id"), ("category", "categories", "code")],
     )
 
+@migrations()
+def m002_companies(db: Database):
+    """The curated registry's companies (data/companies.yml), replaced wholesale each build."""
+    db["companies"].create(
+        {
+            "id": str,  # the registry's slug
+            "name": str,
+            "kind": str,
+            "parent_id": str,
+            "country": str,
+            "supplies": str,  # JSON list
+            "product_types": str,  # JSON list
+            "fictional": int,
+            "note": str,
+        },
+        pk="id",
+        not_null=["name", "kind"],
+        foreign_keys=[("parent_id", "companies", "id")],
+    )
+
+
+@migrations()
+def m003_company_names(db: Database):
+    """Every name a company goes or went by, and the stems that claim firm names for it."""
+    db["company_names"].create(
+        {"company_id": str, "name": str, "role": str, "year": int},  # role: name|former|alias|stem
+        pk=("company_id", "role", "name"),
+        foreign_keys=[("company_id", "companies", "id")],
+    )
+
+
+@migrations()
+def m004_company_sources(db: Database):
+    """The publications the registry cites for each company."""
+    db["company_sources"].create(
+        {"company_id": str, "position": int, "fact": str, "publication": str, "date": str, "title": str,
+         "url": str},
+        pk=("company_id", "position"),
+        foreign_keys=[("company_id", "companies", "id")],
+    )
+
+
+@migrations()
+def m005_company_facilities(db: Database):
+    """The sites the registry knows a company by (FEI where public), with city coordinates."""
+    db["company_facilities"].create(
+        {"company_id": str, "position": int, "fei": str, "name": str, "city": str, "state": str,
+         "country": str, "latitude": float, "longitude": float},
+        pk=("company_id", "position"),
+        foreign_keys=[("company_id", "companies", "id")],
+    )
+    db["company_facilities"].create_index(["fei"])
+
+
+@migrations()
+def m006_cmo_relationships(db: Database):
+    """Who makes what for whom: client company, contract manufacturer, products, source."""
+    db["cmo_relationships"].create(
+        {
+            "id": int,  # position in the registry's relationships list
+            "client_id": str,
+            "cmo_id": str,
+            "products": str,  # JSON list
+            "what": str,
+            "since": str,  # year or ISO date
+            "source_publication": str,
+            "source_date": str,
+            "source_title": str,
+            "source_url": str,
+            "note": str,
+            "fictional": int,
+        },
+        pk="id",
+        not_null=["client_id", "cmo_id", "what"],
+        foreign_keys=[("client_id", "companies", "id"), ("cmo_id", "companies", "id")],
+    )
+
+
+@migrations()
+def m007_facility_links(db: Database):
+    """Facilities on a map and linked to a company, with how the link was made."""
+    facilities = db["facilities"]
+    facilities.add_column("latitude", float)
+    facilities.add_column("longitude", float)
+    facilities.add_column("company_id", str, fk="companies", fk_col="id")
+    facilities.add_column("link_method", str)  # fei | alias | fuzzy | ambiguous
+    facilities.add_column("link_score", float)
+    facilities.add_column("link_matched_name", str)  # the facility's name the link was made on
+    facilities.add_column("link_registry_name", str)  # the registry name, stem or site it matched
+
+
+@migrations()
+def m008_facility_names(db: Database):
+    """Every name a facility was seen under, on a 483 or in FDA's listings, and when."""
+    db["facility_names"].create(
+        {"fei": str, "name": str, "source": str, "first_seen": str, "last_seen": str, "records": int},
+        pk=("fei", "source", "name"),
+        foreign_keys=[("fei", "facilities", "fei")],
+    )
+
+
+@migrations()
+def m009_published_483s(db: Database):
+    """Rows of FDA's Published 483s exports, one per row of each imported file."""
+    db["published_483s"].create(
+        {
+            "source_file": str,
+            "source_row": int,
+            "record_id": str,
+            "fei": str,
+            "legal_name": str,
+            "record_date": str,
+            "publish_date": str,
+            "url": str,
+            "media_id": str,
+            "record_type": str,
+            "problems": str,  # JSON list: what was repaired or dropped, naming file and row
+        },
+        pk=("source_file", "source_row"),
+        foreign_keys=[("fei", "facilities", "fei")],
+    )
+    db["published_483s"].create_index(["fei"])
+    db["published_483s"].create_index(["media_id"])
+
+
+@migrations()
+def m010_compliance_actions(db: Database):
+    """Rows of FDA's Compliance Actions exports: warning letters, injunctions, seizures."""
+    db["compliance_actions"].create(
+        {
+            "source_file": str,
+            "source_row": int,
+            "fei": str,
+            "legal_name": str,
+            "state": str,  # as printed ("Arizona")
+            "country": str,  # ISO 3166-1 alpha-2
+            "country_name": str,  # as printed ("United States")
+            "product_type": str,
+            "action_type": str,
+            "action_date": str,
+            "case_id": str,
+            "problems": str,
+        },
+        pk=("source_file", "source_row"),
+        foreign_keys=[("fei", "facilities", "fei")],
+    )
+    db["compliance_actions"].create_index(["fei", "action_date"])
+
+
+@migrations()
+def m011_listing_files(db: Database):
+    """Bookkeeping: which listing files were imported, when, and their checksum."""
+    db["_listing_files"].create(
+        {"source_file": str, "kind": str, "sha256": str, "rows": int, "problems": int, "imported_at": str},
+        pk="source_file",
+    )
+
+
+@migrations()
+def m012_document_media(db: Database):
+    """FDA media ids of a document (the <id> of fda.gov/media/<id>/download): from its file name
+    or a mapping file. A table rather than a column: one PDF can be published under two ids."""
+    db["document_media"].create(
+        {"document_id": int, "media_id": str, "source": str},
+        pk=("document_id", "media_id"),
+        foreign_keys=[("document_id", "documents", "id")],
+    )
+    db["document_media"].create_index(["media_id"])
+
+
+@migrations()
+def m013_inspection_fei_source(db: Database):
+    """The FEI as read from the page, kept when FDA's listing for the same document (by media id)
+    corrects an OCR slip in it; fei_source says which one inspections.fei holds."""
+    db["inspections"].add_column("fei_read", str)
+    db["inspections"].add_column("fei_source", str)  # page | listing
+    db.execute("update inspections set fei_read = fei, fei_source = case when fei is null then null else 'page' end")
+
 
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""

@@ -14,6 +14,8 @@ from sqlite_utils import Database
 from classify import taxonomy
 from extract.records import Document
 
+from .geo import us_state_code
+
 # Bumped when extraction or classification changes what they produce, so that a rebuild
 # re-reads files whose bytes did not change.
 EXTRACTOR_VERSION = "1"
@@ -116,12 +118,15 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
     )
     h = doc.header
     if h.fei:
-        _ensure_facility(db, h.fei, h.firm_name)
+        ensure_facility(db, h.fei, h.firm_name)
     year = int(h.inspection_end[:4]) if h.inspection_end else (int(h.date_issued[:4]) if h.date_issued else None)
     insp_id = db["inspections"].insert(
         {
             "document_id": doc_id,
             "fei": h.fei,
+            # What the page says, kept when kb/link.py takes the FEI from FDA's listing instead.
+            "fei_read": h.fei,
+            "fei_source": "page" if h.fei else None,
             "firm_name": h.firm_name,
             "street_address": h.street_address,
             "city": h.city,
@@ -177,16 +182,47 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
     return doc_id
 
 
-def _ensure_facility(db: Database, fei: str, name: str | None) -> None:
-    # The facility row must exist for the foreign key; refresh_facilities() fills it in.
+def ensure_facility(db: Database, fei: str, name: str | None) -> None:
+    """Make the facility row an inspection's FEI refers to (refresh_facilities() fills it in)."""
     db.execute("insert or ignore into facilities (fei, name) values (?, ?)", [fei, name])
 
 
-def refresh_facilities(db: Database) -> None:
-    """Facilities as the inspections describe them: latest name and address, counts and dates.
+# Every FEI something refers to: a 483 read from a PDF, or a row of FDA's listings.
+_REFERENCED_FEIS = """
+    select fei from inspections where fei is not null
+    union select fei from published_483s where fei is not null
+    union select fei from compliance_actions where fei is not null
+"""
+# One name a facility was seen under, with the date it was seen and what the record was:
+# the same listing row comes in several exports, so records are counted by their own key.
+_NAMES_SEEN = """
+    select fei, firm_name as name, '483' as source,
+           coalesce(date_issued, inspection_end) as seen, 'inspection ' || id as record
+    from inspections where fei is not null and firm_name is not null
+    union all
+    select fei, legal_name, 'listing', coalesce(record_date, publish_date),
+           '483 ' || coalesce(media_id, url, record_id, source_file || ':' || source_row)
+    from published_483s where fei is not null and legal_name != ''
+    union all
+    select fei, legal_name, 'listing', action_date,
+           coalesce(action_type, '') || ' ' || coalesce(action_date, '') || ' ' || coalesce(case_id, '')
+    from compliance_actions where fei is not null and legal_name != ''
+"""
 
-    Derived data, rewritten each build; facilities no inspection refers to any more are removed.
+
+def refresh_facilities(db: Database) -> None:
+    """Facilities as the 483s and FDA's listings describe them, and every name each was seen under.
+
+    Derived data, rewritten each build and import: a facility's address is that of its latest
+    483, or for a facility known only from the listings the state and country of its latest
+    compliance action; the registry's site (company_facilities) fills in a city, state or
+    country nothing else gave. Its name is the latest it was seen under anywhere (listings
+    carry later names of a firm; on the same day the 483's spelling wins). Facilities nothing refers to any more are
+    removed; those a listing refers to stay, with or without a 483.
     """
+    db.execute(f"insert or ignore into facilities (fei) {_REFERENCED_FEIS}")
+    db.execute("delete from facility_names")
+    db.execute(f"delete from facilities where fei not in ({_REFERENCED_FEIS})")
     db.execute(
         """
         with ranked as (
@@ -204,4 +240,64 @@ def refresh_facilities(db: Database) -> None:
         from ranked where ranked.fei = facilities.fei and ranked.r = 1
         """
     )
-    db.execute("delete from facilities where fei not in (select fei from inspections where fei is not null)")
+    _refresh_listed_only_facilities(db)
+    # The registry's own knowledge of a site, where neither a 483 nor a listing gave it.
+    db.execute(
+        """
+        update facilities set
+            city = coalesce(facilities.city, cf.city),
+            state = coalesce(facilities.state, cf.state),
+            country = coalesce(facilities.country, cf.country)
+        from (select fei, city, state, country from company_facilities where fei is not null) cf
+        where cf.fei = facilities.fei
+          and (facilities.city is null or facilities.state is null or facilities.country is null)
+        """
+    )
+    db.execute(
+        f"""
+        insert into facility_names (fei, source, name, first_seen, last_seen, records)
+        select fei, source, name, min(seen), max(seen), count(distinct record)
+        from ({_NAMES_SEEN}) group by fei, source, name
+        """
+    )
+    db.execute(
+        """
+        update facilities set name = (
+            select n.name from facility_names n where n.fei = facilities.fei
+            order by n.last_seen desc nulls last, n.source = '483' desc, n.records desc, n.name limit 1
+        )
+        where fei in (select fei from facility_names)
+        """
+    )
+
+
+def _refresh_listed_only_facilities(db: Database) -> None:
+    """State and country of facilities no 483 was read for, from their compliance actions."""
+    rows = db.execute(
+        """
+        with placed as (
+            select fei, state, country,
+                   row_number() over (partition by fei order by action_date desc, source_file, source_row) as r
+            from compliance_actions where fei is not null
+        )
+        select f.fei, placed.state, placed.country
+        from facilities f
+        left join placed on placed.fei = f.fei and placed.r = 1
+        where f.fei not in (select fei from inspections where fei is not null)
+        """
+    ).fetchall()
+    db.execute(
+        """update facilities set inspections = 0, first_inspected = null, last_inspected = null
+           where fei not in (select fei from inspections where fei is not null)"""
+    )
+    updates = []
+    for fei, state, country in rows:
+        # FDA's compliance list spells US states out ("Arizona"); the 483s print codes.
+        if country == "US":
+            state = us_state_code(state) or state
+        updates.append((state, country, fei))
+    db.conn.executemany(
+        """update facilities set street_address = null, city = null, state = ?, postal_code = null,
+           country = ? where fei = ?""",
+        updates,
+    )

@@ -27,6 +27,40 @@ def samples():
     return pdfs
 
 
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def real_kb(tmp_path_factory):
+    """The 23 real 483s of ../shared built once into `fda483.db` (the name metadata.yml's
+    canned queries are declared for), tied to FDA's listing by the shared manifest's media ids:
+    (db path, build output). Read it only; a test that writes works on a copy."""
+    pdfs = SHARED / "data" / "483s" / "pdfs"
+    if not pdfs.is_dir():
+        pytest.skip(f"the shared 483s are not at {pdfs} (they sit beside the project in CI)")
+    db_path = tmp_path_factory.mktemp("real") / "fda483.db"
+    result = _invoke("build", pdfs, "--media-ids", SHARED / "data" / "483s" / "manifest.csv", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    return db_path, result.output
+
+
+@pytest.fixture(scope="session")
+def real_kb_listed(real_kb, tmp_path_factory):
+    """`real_kb` with every shared FDA Data Dashboard export imported: (db path, import output)."""
+    import shutil
+
+    db_path = tmp_path_factory.mktemp("listed") / "fda483.db"
+    shutil.copy(real_kb[0], db_path)
+    result = _invoke("import-listing", SHARED / "data" / "fda-dashboard", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    return db_path, result.output
+
+
 # The published site, for tests/test_site.py and tests/test_browser.py: the bundled samples built
 # once by the real `fda483 build`, and served by the real `fda483 serve` on 127.0.0.1.
 
@@ -35,15 +69,11 @@ def site_db(tmp_path_factory):
     """The samples built into a database named fda483.db (metadata.yml is keyed by that name)."""
     import shutil
 
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
     tmp = tmp_path_factory.mktemp("site")
     samples = tmp / "samples"
     shutil.copytree(SAMPLES, samples, ignore=shutil.ignore_patterns("*.py", "*.md", "*.yml", "__pycache__"))
     db_path = tmp / "fda483.db"
-    result = CliRunner().invoke(cli, ["build", str(samples), "--db", str(db_path)])
+    result = _invoke("build", samples, "--db", db_path)
     assert result.exit_code == 0, result.output
     return db_path
 

@@ -6,6 +6,7 @@ set-up.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,17 @@ def need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not found: {path} (expected ../shared beside the project)")
     return path
+
+
+_PROVENANCE_ENTRY = re.compile(
+    r"^\d+\.\s+(\S+)\s+\(([\d,]+) bytes(?:; ([\d,]+) (?:rows|records))?", re.MULTILINE)
+
+
+def provenance() -> dict[str, int | None]:
+    """File name -> row count, as PROVENANCE.txt states them (None for the aggregates)."""
+    text = need(DASHBOARD / "PROVENANCE.txt").read_text(encoding="utf-8")
+    return {m.group(1): int(m.group(3).replace(",", "")) if m.group(3) else None
+            for m in _PROVENANCE_ENTRY.finditer(text)}
 
 
 def gold_files() -> list[dict]:

@@ -8,17 +8,7 @@ import pytest
 
 from kb.listing import (COMPLIANCE_ACTIONS, PUBLISHED_483S, ListingError, detect_kind,
                         read_compliance_actions, read_published_483s)
-from shared_paths import DASHBOARD, need
-
-_PROVENANCE_ENTRY = re.compile(
-    r"^\d+\.\s+(\S+)\s+\(([\d,]+) bytes(?:; ([\d,]+) (?:rows|records))?", re.MULTILINE)
-
-
-def provenance() -> dict[str, int | None]:
-    """File name -> row count, as PROVENANCE.txt states them (None for the aggregates)."""
-    text = need(DASHBOARD / "PROVENANCE.txt").read_text(encoding="utf-8")
-    return {m.group(1): int(m.group(3).replace(",", "")) if m.group(3) else None
-            for m in _PROVENANCE_ENTRY.finditer(text)}
+from shared_paths import DASHBOARD, need, provenance
 
 
 def read(path):
