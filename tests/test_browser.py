@@ -18,8 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 # This machine's network is closed: without these Chromium stalls on its background fetches.
+# The proxy is a closed local port: whatever a page asks of the web (map tiles, say) fails at once
+# and nothing leaves the machine, while 127.0.0.1 is reached directly (Chromium never proxies
+# loopback). Playwright's request routing would do it too, but a routed context shows PDFs as
+# downloads instead of in Chromium's viewer.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--proxy-server=http://127.0.0.1:9"]
 
 
 @pytest.fixture(scope="module")

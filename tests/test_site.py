@@ -299,11 +299,24 @@ def test_facility_page_lists_its_483s_and_what_followed(site_db):
     # each earlier 483 says what followed it
     assert f'<a href="/fda483/inspections/{inspections[1]["id"]}">483 on 2022-05-13</a>' in html
     assert f'<a href="/fda483/inspections/{inspections[2]["id"]}">483 on 2025-06-20</a>' in html
-    assert "no later 483 for this site" in html
+    assert "No compliance action FDA lists, and no later 483 for this site" in html
     assert "Also named on earlier 483s: Harbor Parenteral Services LLC" in html
     n_obs = query(site_db, "select count(*) as n from observations o join inspections i on i.id = o.inspection_id "
                            "where i.fei = ?", [GREENVILLE])[0]["n"]
     assert len(re.findall(r'href="/fda483/observations/\d+"><strong>Observation', html)) == n_obs
+
+
+def test_facility_page_says_which_compliance_action_followed_a_483(real_kb_listed):
+    # The samples' fictional sites have no compliance actions; the real 483s and FDA's lists do.
+    db_path, _ = real_kb_listed
+    followed = query(db_path, "select * from inspections_followed_by_action where inspection_id is not null")
+    assert followed, "no 483 read from ../shared is followed by an action FDA lists"
+    a = followed[0]
+    html = page(db_path, f"/fda483/facilities/{a['fei']}")
+    assert f'<span class="kb-badge">{a["action_type"]}</span> {a["action_date"]},' in html
+    assert f"{a['months_after']:.0f} months after this 483" in html
+    # and FDA's own record of the action is listed with the site's history
+    assert f"<strong>{a['action_type']}</strong> {a['action_date']}" in html
 
 
 def test_inspection_page(site_db):

@@ -109,8 +109,19 @@ async def _inspections_of(db, fei):
         [fei],
     )
     observations = await _observations_of(db, [i["id"] for i in inspections])
+    # The first warning letter, injunction or seizure of each type after each 483 (FDA's lists).
+    actions = await _rows(
+        db,
+        """
+        select inspection_id, action_type, action_date, months_after, case_id
+        from inspections_followed_by_action where fei = ? and inspection_id is not null
+        order by action_date
+        """,
+        [fei],
+    )
     for i in inspections:
         i["observations"] = [o for o in observations if o["inspection_id"] == i["id"]]
+        i["actions"] = [a for a in actions if a["inspection_id"] == i["id"]]
     for earlier, later in zip(inspections, inspections[1:]):
         earlier["followed_by"] = later
     return inspections
@@ -136,13 +147,23 @@ async def facility_page(db, fei):
         [fei],
     )
     names = sorted({i["firm_name"] for i in inspections if i["firm_name"]} - {f["name"]})
+    company = await _one(db, "select id, name, kind from companies where id = ?", [f["company_id"]])
+    # What FDA lists for the site beyond the 483s read here: 483s without a PDF, compliance actions.
+    listed = await _rows(
+        db,
+        "select date, date_basis, event, name_on_record, url from facility_history "
+        "where fei = ? and inspection_id is null order by date desc",
+        [fei],
+    )
     return {
         "kind": "facility",
         "title": f"{f['name']} (FEI {f['fei']})",
         "facility": f,
+        "company": company,
         "inspections": list(reversed(inspections)),  # newest first, as people read a history
         "subjects": subjects,
         "other_names": names,
+        "listed": listed,
     }
 
 
