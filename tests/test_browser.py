@@ -145,7 +145,7 @@ def test_search_stopper_and_land_on_the_page_of_the_source_pdf(page, site_server
     expect(row.locator("td.col-snippet mark").first).to_have_text(re.compile("stopper", re.I))
     shot(page, "07-search-stopper")
 
-    row.locator("td.col-page_start a").click()
+    row.locator("td.col-page a").click()
     expect(page).to_have_url(re.compile(rf"/-/pdf/{document_id}#page=2$"))
     # Chromium's PDF viewer runs in its own extension frame; its page box says where it opened.
     viewer = next(f for f in _frames_within(page, 10) if f.url.startswith("chrome-extension://"))

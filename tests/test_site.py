@@ -129,7 +129,7 @@ def test_search_observations_finds_every_observation_with_the_words(site_db):
     assert len(expected) == 4  # the four samples that discuss media fills
     for r in found:
         assert "<mark>media</mark>" in r["snippet"].lower() or "<mark>fill</mark>" in r["snippet"].lower()
-        assert r["document_id"] and r["page_start"]
+        assert r["document_id"] and r["page"]
 
 
 def test_search_page_highlights_and_links_to_the_pdf_page(site_db):
@@ -139,6 +139,34 @@ def test_search_page_highlights_and_links_to_the_pdf_page(site_db):
                             "(select id from inspections where firm_name like 'Harbor%') and number = 3")[0]
     assert f'href="/-/pdf/{harbor["document_id"]}#page={harbor["page_start"]}"' in html
     assert f'href="/fda483/observations/{harbor["id"]}"' in html
+
+
+def first_page_with(db_path, observation_id, word):
+    """The page of an observation where `word` first appears, read from the page texts: on its
+    first page only from its OBSERVATION heading on, on its last page only up to the next one."""
+    o = query(db_path, "select document_id, number, page_start, page_end from observations where id = ?",
+              [observation_id])[0]
+    for p in query(db_path, "select number, text from pages where document_id = ? and number between ? and ? "
+                            "order by number", [o["document_id"], o["page_start"], o["page_end"]]):
+        text = p["text"]
+        if p["number"] == o["page_start"]:
+            text = text[max(0, text.upper().find(f"OBSERVATION {o['number']}")):]
+        if p["number"] == o["page_end"] and f"OBSERVATION {o['number'] + 1}" in text.upper():
+            text = text[:text.upper().find(f"OBSERVATION {o['number'] + 1}")]
+        if word in text.lower():
+            return p["number"]
+    return o["page_start"]
+
+
+def test_search_links_to_the_page_where_the_word_is(site_db):
+    found = rows(site_db, "/fda483/search_observations?q=stopper&firm=")
+    assert found
+    for r in found:
+        assert r["page"] == first_page_with(site_db, r["observation_id"], "stopper"), r
+    # an observation over three pages whose stoppers are on its second: the link opens page 2
+    spans = [r for r in found if r["page"] != query(site_db, "select page_start from observations where id = ?",
+                                                       [r["observation_id"]])[0]["page_start"]]
+    assert spans, "no search hit lies beyond its observation's first page"
 
 
 def test_search_narrows_to_a_firm(site_db):

@@ -46,7 +46,7 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "snippet":
         # FTS5 snippet() wraps matches in <mark>; everything else in the text is escaped.
         return Markup(MARK.sub(r"<\1mark>", str(escape(value))))
-    if column == "page_start" and _get(row, "document_id") is not None:
+    if column in ("page", "page_start") and _get(row, "document_id") is not None:
         return Markup('<a class="kb-pdf" href="{}">PDF p. {}</a>').format(
             pdf_href(datasette, _get(row, "document_id"), value), value
         )
