@@ -145,16 +145,20 @@ def join_split_words(line: Line, is_word) -> Line:
     (so "a part" stays two words), up to three pieces at a time.
     """
     words = line.words
+    # Only a window holding a piece that is no word alone can need mending: look those up only.
+    known = [not w.text.isalpha() or is_word(w.text) for w in words]
+    if all(known):
+        return line
     out: list[Word] = []
     i = 0
     while i < len(words):
         joined = None
         for n in (3, 2):
             parts = words[i : i + n]
-            if len(parts) < n or not all(p.text.isalpha() for p in parts):
+            if len(parts) < n or all(known[i : i + n]) or not all(p.text.isalpha() for p in parts):
                 continue
             text = "".join(p.text for p in parts)
-            if len(text) >= 4 and is_word(text) and not all(is_word(p.text) for p in parts):
+            if len(text) >= 4 and is_word(text):
                 joined = Word(text, parts[0].x0, min(p.top for p in parts), parts[-1].x1, max(p.bottom for p in parts))
                 i += n
                 break

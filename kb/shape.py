@@ -206,6 +206,35 @@ VIEWS = {
         join companies c on c.id = g.group_id
         left join categories cat on cat.code = o.primary_category
     """,
+    # Every observation at a contract manufacturer's sites, once per category it discusses
+    # (not only its primary): "every aseptic-processing observation at contract manufacturers".
+    "cmo_observations": f"""
+        select
+            c.id as company_id,
+            c.name as company,
+            c.kind,
+            f.fei,
+            f.name as facility,
+            f.country,
+            i.year,
+            i.date_issued,
+            oc.category,
+            cat.name as category_name,
+            oc.category = o.primary_category as is_primary,
+            o.id as observation_id,
+            o.number,
+            o.repeat,
+            o.cfr,
+            o.citation
+        from observation_categories oc
+        join observations o on o.id = oc.observation_id
+        join inspections i on i.id = o.inspection_id
+        join facilities f on f.fei = i.fei
+        join company_groups g on g.company_id = f.company_id
+        join companies c on c.id = g.group_id
+        join categories cat on cat.code = oc.category
+        where c.kind in {_CMO_KINDS} or c.id in (select cmo_id from cmo_relationships)
+    """,
     # Findings per contract manufacturer (by kind, or named as one in cmo_relationships), by
     # category and year.
     "cmo_findings": f"""

@@ -497,3 +497,37 @@ def test_pdf_not_served_when_failed_or_changed_since_the_build(tmp_path, samples
     (tmp_path / sample.name).write_bytes(sample.read_bytes() + b"\n% appended after the build\n")
     changed = serve_get(db, f"/-/pdf/{ok}")
     assert changed.exit_code != 0 and "no longer the file that was built" in changed.stdout
+
+
+def test_company_page_shows_its_sites_names_and_contract_work(site_db):
+    html = page(site_db, "/fda483/companies/northwind-sterile-solutions")
+    assert "Northwind Sterile Solutions" in html and "Fictional company" in html
+    assert "Formerly Harbor Parenteral Services" in html
+    for fei in ("9990000011", "9990000012"):
+        assert f"/fda483/facilities/{fei}" in html
+    assert "Calder Biologics" in html and "Caldermab" in html  # whom it makes products for
+    client = page(site_db, "/fda483/companies/calder-biologics")
+    assert "Its contract manufacturers" in client and "northwind-sterile-solutions" in client
+    assert "client_exposure_by_category?client=calder-biologics" in client
+
+
+def test_company_page_counts_what_was_found_by_category(site_db):
+    html = page(site_db, "/fda483/companies/northwind-sterile-solutions")
+    expected = query(site_db, """
+        select oc.category, count(*) as n from observation_categories oc
+        join observations o on o.id = oc.observation_id join inspections i on i.id = o.inspection_id
+        where i.fei in ('9990000011', '9990000012') group by oc.category""")
+    for row in expected:
+        assert f"category={row['category']}" in html
+
+
+def test_cmo_observations_lists_each_observation_once_per_category(site_db):
+    got = rows(site_db, "/fda483/cmo_observations?_size=max")
+    expected = query(site_db, """
+        select count(*) as n from observation_categories oc join observations o on o.id = oc.observation_id
+        join inspections i on i.id = o.inspection_id join facilities f on f.fei = i.fei
+        join companies c on c.id = f.company_id where c.kind = 'cdmo'""")[0]["n"]
+    assert len(got) == expected
+    assert {r["company_id"] for r in got} <= {"northwind-sterile-solutions"}
+    home = page(site_db, "/")
+    assert "cmo_observations?category=aseptic_processing" in home

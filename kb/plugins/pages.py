@@ -196,7 +196,75 @@ async def inspection_page(db, inspection_id):
     return {"kind": "inspection", "title": f"Form 483: {i['firm_name']}, {when}", "inspection": i}
 
 
-PAGES = {"observations": observation_page, "facilities": facility_page, "inspections": inspection_page}
+async def company_page(db, company_id):
+    """A company: what it is, its names over time, its sites and what FDA found there, and the
+    contract manufacturing it buys or provides, each fact with its source."""
+    c = await _one(db, "select * from companies where id = ?", [company_id])
+    if c is None:
+        return None
+    parent = await _one(db, "select id, name from companies where id = ?", [c["parent_id"]])
+    names = await _rows(db, "select name, role, year from company_names where company_id = ? and role in "
+                            "('former', 'alias') order by role, year", [company_id])
+    sources = await _rows(db, "select fact, publication, date, title, url from company_sources "
+                              "where company_id = ? order by position", [company_id])
+    # Its sites and those of its subsidiaries, with what was read and what FDA lists for each.
+    sites = await _rows(
+        db,
+        """
+        select f.fei, f.name, f.city, f.country, f.inspections, f.last_inspected, f.company_id,
+               (select count(*) from observations o join inspections i on i.id = o.inspection_id
+                where i.fei = f.fei) as observations,
+               (select count(*) from facility_history h where h.fei = f.fei and h.inspection_id is null)
+                as listed_events
+        from facilities f join company_groups g on g.company_id = f.company_id
+        where g.group_id = ? order by f.last_inspected desc, f.name
+        """,
+        [company_id],
+    )
+    by_category = await _rows(
+        db,
+        """
+        select oc.category as code, cat.name, count(*) as observations, min(i.year) as first_year,
+               max(i.year) as last_year, sum(o.repeat) as repeats
+        from observation_categories oc
+        join observations o on o.id = oc.observation_id
+        join inspections i on i.id = o.inspection_id
+        join facilities f on f.fei = i.fei
+        join company_groups g on g.company_id = f.company_id
+        join categories cat on cat.code = oc.category
+        where g.group_id = ? group by oc.category order by observations desc, oc.category
+        """,
+        [company_id],
+    )
+    relationships = await _rows(
+        db,
+        """
+        select r.*, cl.name as client, cm.name as cmo from cmo_relationships r
+        join companies cl on cl.id = r.client_id join companies cm on cm.id = r.cmo_id
+        where r.client_id = ? or r.cmo_id = ? order by r.since, r.id
+        """,
+        [company_id, company_id],
+    )
+    return {
+        "kind": "company",
+        "title": f"{c['name']}",
+        "company": c,
+        "parent": parent,
+        "names": names,
+        "sources": sources,
+        "sites": sites,
+        "by_category": by_category,
+        "makes_for": [r for r in relationships if r["cmo_id"] == company_id],
+        "made_by": [r for r in relationships if r["client_id"] == company_id],
+    }
+
+
+PAGES = {
+    "observations": observation_page,
+    "facilities": facility_page,
+    "inspections": inspection_page,
+    "companies": company_page,
+}
 
 
 @hookimpl
