@@ -157,16 +157,22 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ocr-pages", type=int, default=24, help="pages to time OCR on")
     ap.add_argument("--skip-workers", action="store_true", help="skip the whole-corpus 1 vs 2 workers run")
+    ap.add_argument("--only", choices=["text", "ocr", "workers"], help="run one section")
+    ap.add_argument("--limit", type=int, help="use only the first N PDFs")
     a = ap.parse_args()
     if not shutil.which("pdftotext"):
         sys.exit("pdftotext is not installed (apt-get install poppler-utils)")
-    pdfs = sorted(a.pdf_dir.glob("*.pdf"))
+    pdfs = sorted(a.pdf_dir.glob("*.pdf"))[: a.limit]
     if not pdfs:
         sys.exit(f"no PDFs in {a.pdf_dir}")
-    text_layer(pdfs, a.repeat)
-    ocr(pdfs, a.ocr_pages, a.repeat)
-    if not a.skip_workers:
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    if a.only in (None, "text"):
+        text_layer(pdfs, a.repeat)
+    if a.only in (None, "ocr"):
+        ocr(pdfs, a.ocr_pages, a.repeat)
+    if a.only == "workers" or (a.only is None and not a.skip_workers):
         workers(pdfs)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,30 +7,33 @@ from .records import Line, Word
 
 
 _BUCKET = 4.0  # points: rows are found by the height band they sit in
-_RECENT = 5  # a row's band is the median of its last few words
+
+
+_HAS_ALNUM = re.compile(r"\w")
 
 
 class _Row:
-    __slots__ = ("words", "recent", "top", "bottom")
+    """A line being built: its words, and the band (top, bottom) the next word is compared with."""
+
+    __slots__ = ("words", "top", "bottom", "banded")
 
     def __init__(self, w: Word):
         self.words = [w]
-        self.recent = [(w.top, w.bottom)]
         self.top, self.bottom = w.top, w.bottom
+        self.banded = 1  # words the band has been taken from
 
     def add(self, w: Word) -> None:
         self.words.append(w)
-        if not any(c.isalnum() for c in w.text):  # a comma's sliver of a box says nothing of the line
+        if not _HAS_ALNUM.search(w.text):  # a comma's sliver of a box says nothing of the line
             return
-        heights = sorted(b - t for t, b in self.recent)
-        typical = heights[len(heights) // 2]
         h = w.bottom - w.top
-        self.recent = (self.recent + [(w.top, w.bottom)])[-_RECENT:]
-        if len(self.recent) == 2 and not 0.6 * typical <= h <= 1.6 * typical:
-            # the first two words disagree: take the smaller, a swollen box is the likelier outlier
-            if h < typical:
-                self.top, self.bottom = w.top, w.bottom
-        elif 0.6 * typical <= h <= 1.6 * typical:
+        band = self.bottom - self.top
+        if 0.6 * band <= h <= 1.6 * band:
+            # the band follows the line word by word: a skewed scan's slant stays one line
+            self.top, self.bottom = w.top, w.bottom
+            self.banded += 1
+        elif self.banded == 1 and h < band:
+            # the first word's box was the swollen one: take the smaller
             self.top, self.bottom = w.top, w.bottom
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -200,13 +201,17 @@ def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI) -> bytes:
 def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> str:
     """Run tesseract on one page image; its TSV output (a row per word, with its box in pixels)."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # tesseract's own threads fight each other: 8x slower
-    proc = subprocess.run(
-        [tesseract, "stdin", "stdout", "--dpi", str(dpi), "tsv"],
-        input=image,
-        capture_output=True,
-        env=env,
-        timeout=300,
-    )
+    # A file, not stdin: two tesseracts fed 8 MB images through pipes ran 1.4x as fast as one,
+    # from files 1.9x.
+    with tempfile.NamedTemporaryFile(suffix=".pgm", prefix="fda483-") as tmp:
+        tmp.write(image)
+        tmp.flush()
+        proc = subprocess.run(
+            [tesseract, tmp.name, "stdout", "--dpi", str(dpi), "tsv"],
+            capture_output=True,
+            env=env,
+            timeout=300,
+        )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit {proc.returncode}")
     return proc.stdout.decode("utf-8", "replace")
