@@ -1,0 +1,610 @@
+"""The category model: observation text, citation and rule signals -> categories.
+
+Two heads over one set of features, both one-vs-rest logistic regressions (scikit-learn):
+
+- `primary`: what the lead statement is about, for the observations whose citation names no
+  provision (compounding "insanitary conditions" wording, FD&C Act sections, free-text BIMO
+  findings). Features: hashed character and word n-grams of the cleaned lead statement, and the
+  category cues counted in it and in the details.
+- `categories`: every subject the observation materially discusses. Features: hashed word
+  n-grams of the cleaned text, the rule signals of classify.rules (cue counts in the lead
+  statement and the details, the share of the details' sentences that carry each category's
+  cues, the text's length) and the primary category. A category is kept where its probability
+  reaches the threshold chosen by grouped cross-validation on the training data.
+
+Text is cleaned first (`clean_text`): redaction marks, the firm's name, observation headings,
+system headings, repeat marks and the form's stock phrases ("Specifically", "your firm") go,
+or the model learns them. Words are hashed (HashingVectorizer), so a fitted model holds
+weights for hashed n-grams and no vocabulary: no text of what it was trained on. Hashed
+features seen in fewer than `min_df` training examples are dropped.
+
+A fitted model is saved as `<name>.npz` (numeric arrays only, read with allow_pickle=False)
+and `<name>.json`, its sidecar: scikit-learn and numpy versions, the sha256 of the training
+data and of the arrays, what it was trained on, its configuration and cross-validated scores.
+`load` reads only a pair whose sidecar vouches for its arrays, and refuses or warns on a
+version mismatch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from . import rules
+from .taxonomy import category_for_cfr, codes
+
+MODEL_DIR = Path(__file__).with_name("models")
+MODEL_NAME = "categories"
+FORMAT = 1
+
+
+# --- examples ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One observation to classify: its whole text (citation included), its citation, the
+    provision the citation matched (if any) and the firm's name (to be cleaned out)."""
+
+    text: str
+    citation: str | None = None
+    provision: str | None = None
+    firm_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Example(Item):
+    """A labelled observation. `group` is the document it comes from (cross-validation keeps a
+    group together); `source` says where the label comes from ("labels" or "gold")."""
+
+    primary: str = ""
+    categories: tuple[str, ...] = ()
+    group: str = ""
+    source: str = "labels"
+
+
+def examples_sha256(examples: Sequence[Example]) -> str:
+    """A hash of the training data: texts, citations, provisions and labels, in order."""
+    h = hashlib.sha256()
+    for e in examples:
+        record = [e.text, e.citation, e.provision, e.primary, list(e.categories), e.group, e.source]
+        h.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+# --- cleaning ---------------------------------------------------------------------------------
+
+_REDACTION = re.compile(r"\(\s*b\s*\)\s*\(\s*\d\s*\)(?:\s*\(\s*[a-z]\s*\))?", re.I)
+_STOCK = [
+    re.compile(r"\bOBSERVATION\s+\d+\b", re.I),
+    re.compile(r"\b(?:this is a )?repeat(?:ed)? observation\b[^.]*\.?", re.I),
+    # System headings printed above observations: "QUALITY SYSTEM", "PRODUCTION SYSTEM".
+    re.compile(r"\b[A-Z][A-Z,/& ]{2,}\bSYSTEMS?\b"),
+    re.compile(r"\bspecifically\b[,:]?", re.I),
+    re.compile(r"\b(?:your|the|this) (?:firm|facility|company|site|outsourcing facility|pharmacy)(?:'s)?\b", re.I),
+    re.compile(r"\bwe observed\b|\bwas observed\b|\bwere observed\b|\bobserved\b", re.I),
+]
+_NAME_STOP = frozenset("the of and for dba inc llc ltd co corp limited pvt company".split())
+
+
+@dataclass(frozen=True)
+class _NameWords:
+    phrase: re.Pattern | None
+    words: re.Pattern | None
+
+
+def _cue_words() -> frozenset[str]:
+    return frozenset(w for f in rules.PHRASES.values() for p in f() for w in p.split())
+
+
+_CUE_WORDS: frozenset[str] | None = None
+
+
+def _name_pattern(firm_name: str | None) -> _NameWords:
+    """The firm's name as a phrase, and its words that are not category cues: "Northwind
+    Sterile Solutions" takes out "Northwind" and "Solutions" but leaves "sterile"."""
+    global _CUE_WORDS
+    if not firm_name:
+        return _NameWords(None, None)
+    if _CUE_WORDS is None:
+        _CUE_WORDS = _cue_words()
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z']+", firm_name)]
+    phrase = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.I) if words else None
+    own = sorted({w.lower() for w in words if len(w) >= 3 and w.lower() not in _NAME_STOP
+                  and w.lower() not in _CUE_WORDS})
+    single = re.compile(r"\b(?:" + "|".join(map(re.escape, own)) + r")(?:'s)?\b", re.I) if own else None
+    return _NameWords(phrase, single)
+
+
+def clean_text(text: str | None, firm_name: str | None = None) -> str:
+    """The text with what says nothing about its subject taken out: redaction marks, the
+    firm's name, observation and system headings, repeat marks and stock phrases.
+
+    >>> clean_text("OBSERVATION 2 Specifically, Acme Pharma's (b)(4) hood was not cleaned. "
+    ...            "This is a repeat observation.", firm_name="Acme Pharma LLC")
+    'hood was not cleaned.'
+    """
+    if not text:
+        return ""
+    text = _REDACTION.sub(" ", text)
+    names = _name_pattern(firm_name)
+    if names.phrase:
+        text = names.phrase.sub(" ", text)
+    if names.words:
+        text = names.words.sub(" ", text)
+    for pattern in _STOCK:
+        text = pattern.sub(" ", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", text)
+    text = re.sub(r"^[\s.,;:'’]+", "", text)
+    return " ".join(text.split())
+
+
+def _split_citation(item: Item) -> tuple[str, str]:
+    """(lead statement, details) of an item's text."""
+    text = item.text or ""
+    cit = item.citation or ""
+    if cit and text.startswith(cit):
+        return cit, text[len(cit):]
+    if cit:
+        at = text.find(cit)
+        if at >= 0:
+            return cit, text[:at] + " " + text[at + len(cit):]
+        return cit, text
+    return "", text
+
+
+# --- features ---------------------------------------------------------------------------------
+
+# Where the details' sentences and listed items begin: after ". " before a capital, digit or
+# bracket; before "a)", "(1)", "1." or a bullet.
+_SEGMENT = re.compile(r"(?<=[.;:])\s+(?=[A-Z(\d•·«-])|\s+(?=\(?[a-zA-Z0-9]{1,2}[).]\s)|\s+(?=[•·«]\s)")
+
+
+@dataclass
+class Config:
+    """Everything that shapes the model; saved in the sidecar."""
+
+    word_features: int = 2**18
+    char_features: int = 2**16
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+    min_df: int = 2
+    c_primary: float = 3.0
+    c_categories: float = 1.0
+    # Weights of the feature blocks against the L2-normalised n-gram blocks.
+    rule_weight: float = 1.0
+    primary_weight: float = 2.0
+    # Weight of a gold example against one of our own labels.
+    gold_weight: float = 1.0
+    threshold: float = 0.4
+    thresholds: tuple[float, ...] = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+    inner_folds: int = 4
+    random_state: int = 0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Config":
+        d = dict(d)
+        for k in ("word_ngrams", "char_ngrams", "thresholds"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+
+# Letters only: numbers, lot codes and dates say nothing of the subject.
+_TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+
+
+@dataclass
+class Features:
+    """Raw (count) feature blocks of a batch of items."""
+
+    words: sp.csr_matrix  # hashed word n-gram counts of the whole cleaned text
+    lead: sp.csr_matrix  # hashed char n-gram counts of the cleaned lead statement
+    rules: np.ndarray  # rule signals, dense
+    provision: np.ndarray  # one-hot category of the matched provision (zeros when none)
+
+
+class Featurizer:
+    """Turns items into feature blocks; stateless apart from its configuration."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.codes = codes()
+        self.words = HashingVectorizer(
+            n_features=config.word_features, ngram_range=config.word_ngrams, alternate_sign=False,
+            norm=None, token_pattern=_TOKEN_PATTERN, dtype=np.float32,
+        )
+        self.chars = HashingVectorizer(
+            n_features=config.char_features, ngram_range=config.char_ngrams, analyzer="char_wb",
+            alternate_sign=False, norm=None, dtype=np.float32,
+        )
+        self.nlp = rules.cue_nlp()
+
+    @property
+    def n_rules(self) -> int:
+        return 3 * len(self.codes) + 2
+
+    def __call__(self, items: Sequence[Item]) -> Features:
+        k = len(self.codes)
+        index = {c: i for i, c in enumerate(self.codes)}
+        leads, bodies, texts = [], [], []
+        for item in items:
+            lead, body = _split_citation(item)
+            lead, body = clean_text(lead, item.firm_name), clean_text(body, item.firm_name)
+            leads.append(lead)
+            bodies.append(body)
+            texts.append(f"{lead} {body}".strip())
+        signals = np.zeros((len(items), self.n_rules), dtype=np.float32)
+        for row, doc in enumerate(self.nlp.pipe(texts)):
+            n_lead = len(leads[row])
+            body_start = n_lead + 1 if n_lead else 0
+            bounds = [body_start] + [body_start + m.end() for m in _SEGMENT.finditer(bodies[row])] + [len(texts[row]) + 1]
+            n_segments = max(len(bounds) - 1, 1)
+            in_lead = np.zeros(k)
+            in_body = np.zeros(k)
+            segments: list[set[int]] = [set() for _ in range(n_segments)]
+            seg = 0
+            for span in doc.spans[rules.SPANS_KEY]:
+                j = index[span.label_]
+                if span.end_char <= n_lead:
+                    in_lead[j] += 1
+                    continue
+                in_body[j] += 1
+                while seg + 1 < n_segments and span.start_char >= bounds[seg + 1]:
+                    seg += 1
+                segments[seg].add(j)
+            share = np.zeros(k)
+            for s in segments:
+                for j in s:
+                    share[j] += 1
+            signals[row, :k] = np.log1p(in_lead)
+            signals[row, k:2 * k] = np.log1p(in_body)
+            signals[row, 2 * k:3 * k] = share / n_segments
+            signals[row, 3 * k] = np.log1p(len(doc)) / 8
+            signals[row, 3 * k + 1] = np.log1p(n_segments) / 4
+        provision = np.zeros((len(items), k), dtype=np.float32)
+        for row, item in enumerate(items):
+            cat = category_for_cfr(item.provision)
+            if cat:
+                provision[row, index[cat]] = 1.0
+        return Features(
+            words=self.words.transform(texts).tocsr(),
+            lead=self.chars.transform([lead or body[:200] for lead, body in zip(leads, bodies)]).tocsr(),
+            rules=signals,
+            provision=provision,
+        )
+
+
+def _fit_idf(counts: sp.csr_matrix, min_df: int, weight: np.ndarray | None = None) -> np.ndarray:
+    """Smoothed IDF as scikit-learn computes it, zero for features in fewer than min_df rows
+    (so that they are dropped)."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    idf[df < min_df] = 0.0
+    return idf.astype(np.float32)
+
+
+def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear TF times IDF, rows L2-normalised."""
+    x = counts.copy().astype(np.float32)
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices]
+    x.eliminate_zeros()
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+@dataclass
+class Prediction:
+    primary: str  # the model's primary category (used where no provision matched)
+    primary_score: float
+    scores: dict[str, float]  # probability of each category being present
+
+
+@dataclass
+class Model:
+    config: Config
+    classes: list[str]
+    idf_words: np.ndarray
+    idf_lead: np.ndarray
+    primary_coef: np.ndarray  # (classes, features of the primary head)
+    primary_intercept: np.ndarray
+    categories_coef: np.ndarray  # (classes, features of the categories head)
+    categories_intercept: np.ndarray
+    threshold: float
+    sidecar: dict = field(default_factory=dict)
+    _featurizer: Featurizer | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def featurizer(self) -> Featurizer:
+        if self._featurizer is None:
+            self._featurizer = Featurizer(self.config)
+        return self._featurizer
+
+    # The design matrices of the two heads; train and predict share them.
+    def primary_matrix(self, f: Features) -> sp.csr_matrix:
+        return _primary_matrix(f, self.idf_lead, self.config)
+
+    def categories_matrix(self, f: Features, primary: np.ndarray) -> sp.csr_matrix:
+        return _categories_matrix(f, self.idf_words, primary, self.config)
+
+    def predict(self, items: Sequence[Item]) -> list[Prediction]:
+        """The primary category and category probabilities of each item. Where an item's
+        provision names a category, that is its primary (the model's primary is reported
+        but the categories head is conditioned on the provision's)."""
+        if not items:
+            return []
+        f = self.featurizer(items)
+        p_primary = _softmax(self.primary_matrix(f) @ self.primary_coef.T + self.primary_intercept)
+        primary = np.where(f.provision.any(axis=1)[:, None], f.provision, _onehot(p_primary.argmax(axis=1), len(self.classes)))
+        p = _sigmoid(self.categories_matrix(f, primary) @ self.categories_coef.T + self.categories_intercept)
+        out = []
+        for row in range(len(items)):
+            best = int(p_primary[row].argmax())
+            out.append(Prediction(self.classes[best], float(p_primary[row, best]),
+                                  {c: float(p[row, j]) for j, c in enumerate(self.classes)}))
+        return out
+
+    def categories_for(self, primary: str, scores: dict[str, float]) -> list[str]:
+        """The primary first, then every category at or above the threshold, best first."""
+        rest = sorted((c for c, s in scores.items() if s >= self.threshold and c != primary), key=lambda c: -scores[c])
+        return [primary] + rest
+
+    # --- persistence --------------------------------------------------------------------------
+
+    def save(self, directory: Path = MODEL_DIR, name: str = MODEL_NAME) -> Path:
+        """Write `<name>.npz` and its sidecar `<name>.json` into `directory`; returns the sidecar's path."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = _sparse_columns("words", self.idf_words, self.categories_coef, 0)
+        arrays |= _sparse_columns("lead", self.idf_lead, self.primary_coef, 0)
+        dense_p = self.primary_coef[:, self.config.char_features:]
+        dense_c = self.categories_coef[:, self.config.word_features:]
+        arrays |= {
+            "primary_dense": dense_p.astype(np.float32),
+            "primary_intercept": self.primary_intercept.astype(np.float32),
+            "categories_dense": dense_c.astype(np.float32),
+            "categories_intercept": self.categories_intercept.astype(np.float32),
+        }
+        npz = directory / f"{name}.npz"
+        np.savez_compressed(npz, **arrays)
+        sidecar = dict(self.sidecar)
+        sidecar |= {
+            "format": FORMAT,
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "classes": self.classes,
+            "threshold": self.threshold,
+            "config": self.config.to_json(),
+            "arrays": npz.name,
+            "arrays_sha256": hashlib.sha256(npz.read_bytes()).hexdigest(),
+        }
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(sidecar, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        self.sidecar = sidecar
+        return path
+
+
+def _sparse_columns(prefix: str, idf: np.ndarray, coef: np.ndarray, offset: int) -> dict[str, np.ndarray]:
+    """The hashed columns a model uses (those with an IDF), their IDF and weights."""
+    cols = np.flatnonzero(idf)
+    return {
+        f"{prefix}_columns": cols.astype(np.int32),
+        f"{prefix}_idf": idf[cols].astype(np.float32),
+        f"{prefix}_coef": coef[:, offset + cols].astype(np.float32),
+    }
+
+
+class ModelError(Exception):
+    """A model file that is missing, not ours, or made by other versions."""
+
+
+def load(directory: Path = MODEL_DIR, name: str = MODEL_NAME, strict: bool = False) -> Model:
+    """Load a model saved by `Model.save` from the project's own model directory.
+
+    Refuses files outside `directory`, arrays whose sha256 differs from the sidecar's, and a
+    format it does not know; a different scikit-learn minor version is a warning (an error
+    with strict=True): the arrays are plain numbers, but the hashing of n-grams is
+    scikit-learn's.
+    """
+    directory = Path(directory).resolve()
+    sidecar_path = directory / f"{name}.json"
+    if not sidecar_path.is_file():
+        raise ModelError(f"no model at {sidecar_path}: run `fda483 train`")
+    sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    if sidecar.get("format") != FORMAT:
+        raise ModelError(f"{sidecar_path}: model format {sidecar.get('format')!r}, expected {FORMAT}")
+    npz = (directory / sidecar["arrays"]).resolve()
+    if npz.parent != directory:
+        raise ModelError(f"{sidecar_path}: arrays outside the model directory: {sidecar['arrays']}")
+    digest = hashlib.sha256(npz.read_bytes()).hexdigest()
+    if digest != sidecar.get("arrays_sha256"):
+        raise ModelError(f"{npz}: sha256 {digest[:12]} is not the sidecar's {str(sidecar.get('arrays_sha256'))[:12]}")
+    trained, running = sidecar.get("sklearn_version", "?"), sklearn.__version__
+    if trained.split(".")[:2] != running.split(".")[:2]:
+        message = (f"{sidecar_path}: trained with scikit-learn {trained}, running {running}; "
+                   "retrain with `fda483 train` if results look wrong")
+        if strict:
+            raise ModelError(message)
+        warnings.warn(message, stacklevel=2)
+    config = Config.from_json(sidecar["config"])
+    classes = list(sidecar["classes"])
+    if classes != codes():
+        raise ModelError(f"{sidecar_path}: categories {classes} are not the taxonomy's")
+    with np.load(npz, allow_pickle=False) as a:
+        idf_words = np.zeros(config.word_features, dtype=np.float32)
+        idf_words[a["words_columns"]] = a["words_idf"]
+        idf_lead = np.zeros(config.char_features, dtype=np.float32)
+        idf_lead[a["lead_columns"]] = a["lead_idf"]
+        k = len(classes)
+        cat_coef = np.zeros((k, config.word_features + a["categories_dense"].shape[1]), dtype=np.float32)
+        cat_coef[:, a["words_columns"]] = a["words_coef"]
+        cat_coef[:, config.word_features:] = a["categories_dense"]
+        pri_coef = np.zeros((k, config.char_features + a["primary_dense"].shape[1]), dtype=np.float32)
+        pri_coef[:, a["lead_columns"]] = a["lead_coef"]
+        pri_coef[:, config.char_features:] = a["primary_dense"]
+        return Model(config, classes, idf_words, idf_lead, pri_coef, a["primary_intercept"].copy(),
+                     cat_coef, a["categories_intercept"].copy(), float(sidecar["threshold"]), sidecar)
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def _primary_matrix(f: Features, idf_lead: np.ndarray, config: Config) -> sp.csr_matrix:
+    k = f.provision.shape[1]
+    dense = np.hstack([f.rules[:, :k], f.rules[:, 2 * k:3 * k]]) * config.rule_weight
+    return sp.hstack([_tfidf(f.lead, idf_lead), sp.csr_matrix(dense)], format="csr")
+
+
+def _categories_matrix(f: Features, idf_words: np.ndarray, primary: np.ndarray, config: Config) -> sp.csr_matrix:
+    dense = np.hstack([f.rules * config.rule_weight, primary * config.primary_weight])
+    return sp.hstack([_tfidf(f.words, idf_words), sp.csr_matrix(dense)], format="csr")
+
+
+def _sigmoid(z) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax(z) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _onehot(idx: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((len(idx), k), dtype=np.float32)
+    out[np.arange(len(idx)), idx] = 1.0
+    return out
+
+
+def _labels(examples: Sequence[Example], classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    index = {c: i for i, c in enumerate(classes)}
+    y_primary = np.array([index[e.primary] for e in examples])
+    y = np.zeros((len(examples), len(classes)), dtype=np.int8)
+    for row, e in enumerate(examples):
+        for c in e.categories:
+            y[row, index[c]] = 1
+        y[row, index[e.primary]] = 1
+    return y_primary, y
+
+
+def _fit_ovr(x, y: np.ndarray, weight: np.ndarray, c: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest logistic regression, one binary model per class (as OneVsRestClassifier,
+    which takes no sample weights without metadata routing); a class with no positive (or no
+    negative) example gets a constant score instead of a fit."""
+    k = y.shape[1]
+    coef = np.zeros((k, x.shape[1]), dtype=np.float32)
+    intercept = np.full(k, -8.0, dtype=np.float32)
+    # Fit on the columns in use only: liblinear's time grows with the width of the matrix,
+    # and hashed features are mostly empty.
+    used = np.unique(x.indices)
+    x = x[:, used]
+    for j in range(k):
+        positives = int(y[:, j].sum())
+        if positives == len(y):
+            intercept[j] = 8.0
+        if 0 < positives < len(y):
+            est = LogisticRegression(C=c, solver="liblinear", random_state=random_state, max_iter=1000)
+            est.fit(x, y[:, j], sample_weight=weight)
+            coef[j, used] = est.coef_[0]
+            intercept[j] = est.intercept_[0]
+    return coef, intercept
+
+
+def _fit_heads(examples: Sequence[Example], f: Features, config: Config, classes: list[str]) -> Model:
+    y_primary, y = _labels(examples, classes)
+    weight = np.array([config.gold_weight if e.source == "gold" else 1.0 for e in examples])
+    idf_lead = _fit_idf(f.lead, config.min_df)
+    idf_words = _fit_idf(f.words, config.min_df)
+    xp = _primary_matrix(f, idf_lead, config)
+    p_coef, p_intercept = _fit_ovr(xp, _onehot(y_primary, len(classes)), weight, config.c_primary, config.random_state)
+    xc = _categories_matrix(f, idf_words, _onehot(y_primary, len(classes)), config)
+    c_coef, c_intercept = _fit_ovr(xc, y, weight, config.c_categories, config.random_state)
+    return Model(config, classes, idf_words, idf_lead, p_coef, p_intercept, c_coef, c_intercept, config.threshold)
+
+
+def _subset(f: Features, rows: np.ndarray) -> Features:
+    return Features(f.words[rows], f.lead[rows], f.rules[rows], f.provision[rows])
+
+
+def _predict_features(model: Model, f: Features) -> tuple[np.ndarray, np.ndarray]:
+    p_primary = _softmax(model.primary_matrix(f) @ model.primary_coef.T + model.primary_intercept)
+    primary = np.where(f.provision.any(axis=1)[:, None], f.provision, _onehot(p_primary.argmax(axis=1), len(model.classes)))
+    p = _sigmoid(model.categories_matrix(f, primary) @ model.categories_coef.T + model.categories_intercept)
+    return primary, p
+
+
+def micro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((y & pred).sum())
+    fp = int(((1 - y) & pred).sum())
+    fn = int((y & (1 - pred)).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _choose_threshold(examples: Sequence[Example], f: Features, config: Config, classes: list[str]) -> float:
+    """The threshold that gives the best micro-F1 over out-of-fold predictions of a grouped
+    cross-validation on the training data itself."""
+    groups = np.array([e.group for e in examples])
+    n_folds = min(config.inner_folds, len(set(groups)))
+    if n_folds < 2:
+        return config.threshold
+    _, y = _labels(examples, classes)
+    primary = np.zeros_like(y, dtype=np.float32)
+    p = np.zeros(y.shape)
+    for train_rows, test_rows in GroupKFold(n_splits=n_folds).split(np.zeros(len(groups)), groups=groups):
+        m = _fit_heads([examples[i] for i in train_rows], _subset(f, train_rows), config, classes)
+        primary[test_rows], p[test_rows] = _predict_features(m, _subset(f, test_rows))
+    best, best_f1 = config.threshold, -1.0
+    for t in config.thresholds:
+        pred = np.maximum((p >= t).astype(np.int8), primary.astype(np.int8))
+        score = micro_f1(y, pred)
+        if score > best_f1 + 1e-9:
+            best, best_f1 = t, score
+    return best
+
+
+def train(examples: Sequence[Example], config: Config | None = None, features: Features | None = None,
+          choose_threshold: bool = True) -> Model:
+    """Fit both heads on labelled examples; the threshold comes from a grouped
+    cross-validation on the same examples (`choose_threshold`), else from the config."""
+    config = config or Config()
+    classes = codes()
+    unknown = {c for e in examples for c in (e.primary, *e.categories)} - set(classes)
+    if unknown:
+        raise ValueError(f"labels that are not taxonomy codes: {sorted(unknown)}")
+    f = features if features is not None else Featurizer(config)(examples)
+    model = _fit_heads(examples, f, config, classes)
+    if choose_threshold:
+        model.threshold = _choose_threshold(examples, f, config, classes)
+    model._featurizer = None
+    return model
+
+
+def predict_features(model: Model, f: Features) -> tuple[np.ndarray, np.ndarray]:
+    """(primary one-hot, category probabilities) for precomputed features."""
+    return _predict_features(model, f)
+
+
+def subset(f: Features, rows: Iterable[int]) -> Features:
+    return _subset(f, np.asarray(list(rows)))

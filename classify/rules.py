@@ -1,0 +1,518 @@
+"""Category cues: a spaCy component that finds the words of each category's subject.
+
+    >>> doc = cue_nlp()("The media fill was not investigated after a settle plate excursion.")
+    >>> [(s.text, s.label_) for s in doc.spans[SPANS_KEY]]
+    [('media fill', 'aseptic_processing'), ('investigated', 'investigations'), ('settle plate', 'environmental_monitoring'), ('excursion', 'environmental_monitoring')]
+    >>> doc._.cue_counts["environmental_monitoring"]
+    2
+
+Each category of classify/taxonomy.yml has a function below that returns its phrases, with a
+docstring that shows what they match. The phrases are matched on lower-cased tokens by one
+PhraseMatcher built once (a token Matcher measured at half the time of the whole pipeline, for
+cues that phrases say as well). Where cues overlap the longest wins, so "cleaning
+validation" is a cleaning cue and not a production one ("validation"), and "label claim" is a
+laboratory cue, not a labeling one; a phrase listed under two categories ("sporicidal") is a
+cue of both.
+
+The cues are signals, not decisions: classify.model weighs them with the text, and a cue
+counted in the lead statement (`cue_counts_in(doc, end)`) is told from one in the details.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
+
+from .taxonomy import codes
+
+SPANS_KEY = "category_cues"
+FACTORY = "category_cues"
+
+
+# --- the phrases, one function per category ---------------------------------------------------
+
+
+def quality_unit() -> list[str]:
+    """The quality unit, its authority, approvals and reviews.
+
+    Matches "quality control unit", "QCU", "QA", "quality assurance", "annual product review",
+    "approved by QA", "batch release", "change control", "quality agreement".
+    """
+    return [
+        "quality unit", "quality control unit", "quality assurance unit", "quality assurance", "quality control",
+        "qcu", "qa", "qu", "qc unit", "qa unit", "quality department", "quality oversight", "oversight",
+        "annual product review", "annual product reviews", "product quality review", "apr", "pqr",
+        "batch release", "released", "release", "releasing", "disposition", "approve", "approved", "approval",
+        "reject", "rejected", "rejection", "change control", "change controls", "quality agreement",
+        "quality agreements", "responsibilities and procedures", "quality system", "quality management system",
+        "review and approve", "reviewed and approved", "contract manufacturer", "contract laboratory",
+        "contract testing laboratory", "self-inspection", "internal audit", "internal audits",
+    ]
+
+
+def investigations() -> list[str]:
+    """Investigations of discrepancies, deviations, OOS results and complaints; root cause, CAPA.
+
+    Matches "investigation", "not investigated", "deviation", "out-of-specification", "OOS",
+    "root cause", "CAPA", "corrective action", "complaint", "invalidated", "impact assessment".
+    """
+    return [
+        "investigation", "investigations", "investigate", "investigated", "investigating",
+        "deviation", "deviations", "discrepancy", "discrepancies", "unexplained discrepancy",
+        "out of specification", "out-of-specification", "oos", "out of trend", "out-of-trend", "oot",
+        "root cause", "root causes", "root cause analysis", "capa", "capas", "corrective action",
+        "corrective actions", "preventive action", "preventive actions", "corrective and preventive action",
+        "corrective and preventive actions", "complaint", "complaints", "invalidated", "invalidate",
+        "invalidation", "nonconformance", "nonconformances", "non-conformance", "non-conformances",
+        "impact assessment", "incident", "incidents", "failure investigation", "extended to other batches",
+        "other batches", "assignable cause", "analyst error", "laboratory error", "retest", "retested",
+        "retesting", "resample", "resampled", "trending of deviations",
+    ]
+
+
+def personnel() -> list[str]:
+    """Training, qualification and hygiene of staff.
+
+    Matches "training", "not trained", "retrained", "training records", "education and
+    experience", "qualified personnel", "employees", "illness".
+    """
+    return [
+        "training", "trained", "untrained", "retrained", "retraining", "train", "training records",
+        "training program", "trainings", "education", "experience", "qualified personnel",
+        "employee", "employees", "operator qualification", "analyst qualification", "competency",
+        "competencies", "proficiency", "hygiene", "illness", "consultant", "consultants",
+        "cgmp training", "gmp training", "on-the-job training", "job description", "job descriptions",
+        "staff", "supervisor", "supervisors",
+    ]
+
+
+def facilities() -> list[str]:
+    """Buildings and utilities: repair, design, HVAC and pressure, water, pests.
+
+    Matches "state of repair", "peeling paint", "ceiling tiles", "HVAC", "pressure
+    differential", "air handling unit", "purified water system", "pest", "gaps", "porous".
+    """
+    return [
+        "building", "buildings", "state of repair", "good state of repair", "disrepair", "peeling",
+        "peeling paint", "chipped", "chipping", "cracked", "cracks", "crack", "rust", "rusted", "rusty",
+        "ceiling", "ceilings", "ceiling tile", "ceiling tiles", "wall", "walls", "floor", "floors",
+        "flooring", "gap", "gaps", "porous", "particle generating", "particle-generating", "hvac",
+        "air handling", "air handling unit", "air handling units", "ahu", "ahus", "pressure differential",
+        "pressure differentials", "differential pressure", "differential pressures", "pressure cascade",
+        "positive pressure", "negative pressure", "room pressure", "room pressures", "magnehelic",
+        "water system", "purified water system", "purified water", "water for injection", "wfi",
+        "lighting", "plumbing", "drain", "drains", "sewage", "pest", "pests", "pest control", "insects",
+        "insect", "rodent", "rodents", "construction", "renovation", "facility design", "design of the facility",
+        "temperature and humidity", "humidity", "room temperature", "segregation", "segregated", "separation",
+        "containment", "adjacent", "door", "doors", "pass-through", "pass through", "mezzanine", "roof", "leaking roof",
+        "insanitary", "insanitary conditions",
+    ]
+
+
+def equipment() -> list[str]:
+    """Equipment design, qualification, calibration and maintenance.
+
+    Matches "equipment", "calibration", "not calibrated", "IQ/OQ/PQ", "performance
+    qualification", "preventive maintenance", "equipment log", "incubator", "balance",
+    "temperature mapping", "alarm".
+    """
+    return [
+        "equipment", "machine", "machines", "instrument", "instruments", "apparatus", "apparatuses",
+        "calibration", "calibrations", "calibrated", "uncalibrated", "calibrate", "iq", "oq", "pq",
+        "installation qualification", "operational qualification", "performance qualification",
+        "equipment qualification", "requalification", "requalified", "qualification", "qualified",
+        "maintenance", "preventive maintenance", "preventative maintenance", "repair", "repairs", "repaired",
+        "equipment log", "equipment logs", "use log", "use logs", "logbook", "logbooks", "balance", "balances",
+        "scale", "scales", "thermometer", "thermometers", "temperature probe", "probe", "probes", "data logger",
+        "data loggers", "incubator", "incubators", "refrigerator", "refrigerators", "freezer", "freezers",
+        "oven", "ovens", "mixer", "mixers", "tank", "tanks", "pump", "pumps", "filling machine", "filler",
+        "capper", "tablet press", "blender", "blenders", "dryer", "alarm", "alarms", "malfunction",
+        "malfunctioning", "temperature mapping", "mapping", "gauge", "gauges", "sensor", "sensors",
+        "dissolution bath", "dissolution baths", "utensil", "utensils", "tubing", "hose", "hoses",
+        "gasket", "gaskets", "design", "surfaces", "automatic", "mechanical", "electronic equipment",
+    ]
+
+
+def cleaning() -> list[str]:
+    """Cleaning and sanitizing of equipment and areas, residues, cleaning validation.
+
+    Matches "cleaning", "not cleaned", "sanitized", "disinfectant", "sporicidal", "residue",
+    "swab", "cleaning validation", "cross-contamination", "visibly dirty", "wiped".
+    """
+    return [
+        "cleaning", "cleaned", "clean", "cleans", "uncleaned", "cleanliness", "sanitize", "sanitized",
+        "sanitizing", "sanitization", "sanitizer", "sanitizers", "sanitation", "disinfect", "disinfected",
+        "disinfecting", "disinfection", "disinfectant", "disinfectants", "sporicidal", "sporicide",
+        "sporicides", "sterile alcohol", "isopropyl alcohol", "ipa", "residue", "residues", "residual",
+        "swab", "swabs", "swabbing", "rinse", "rinses", "rinsing", "rinsed", "cleaning validation",
+        "cleaning verification", "cleaning procedure", "cleaning procedures", "cleaning agent",
+        "cleaning agents", "cleaning log", "cleaning logs", "cleaning record", "cleaning records",
+        "cross-contamination", "cross contamination", "carryover", "carry-over", "dirty", "visibly dirty",
+        "soiled", "stain", "stains", "stained", "debris", "dust", "dusty", "wipe", "wiped", "wipes",
+        "wiping", "detergent", "detergents", "contact time", "dwell time", "mopped", "mop", "mops",
+        "hazardous drug", "hazardous drugs", "deactivation", "decontamination", "decontaminated",
+    ]
+
+
+def data_integrity() -> list[str]:
+    """Computerized systems and records: audit trails, access, deletion, contemporaneity.
+
+    Matches "audit trail", "user access", "administrator privileges", "password", "deleted",
+    "backup", "not contemporaneous", "backdated", "trial injections", "raw data",
+    "uncontrolled forms", "falsified", "second person".
+    """
+    return [
+        "audit trail", "audit trails", "audit-trail", "user access", "access", "access privileges",
+        "access rights", "administrator", "administrators", "administrator privileges", "admin",
+        "privileges", "password", "passwords", "shared login", "shared logins", "user id", "user ids",
+        "user account", "user accounts", "login", "logins", "deleted", "deletion", "deleting", "delete",
+        "overwritten", "overwrite", "backup", "backups", "back up", "backed up", "archive", "archived",
+        "contemporaneous", "contemporaneously", "backdated", "backdating", "pre-dated", "predated",
+        "uncontrolled", "uncontrolled forms", "uncontrolled worksheets", "trial injection",
+        "trial injections", "test injection", "test injections", "raw data", "original data",
+        "original records", "electronic data", "electronic records", "electronic record",
+        "computerized system", "computerized systems", "computer system", "computer systems", "computer",
+        "computers", "software", "spreadsheet", "spreadsheets", "chromatography data system", "cds",
+        "lims", "empower", "metadata", "falsified", "falsification", "fabricated", "data integrity",
+        "not documented", "not recorded", "documented", "records", "record", "recorded",
+        "second person", "signature", "signatures", "initials", "retained", "retention", "not retained",
+        "maintained", "source documentation", "source documents", "source data", "data", "printout",
+        "printouts", "scrap paper", "discarded", "shredded", "video", "recordings",
+    ]
+
+
+def materials() -> list[str]:
+    """Components: receipt, sampling, identity testing, suppliers, certificates, quarantine.
+
+    Matches "component", "raw material", "active pharmaceutical ingredient", "API",
+    "excipient", "identity test", "certificate of analysis", "COA", "supplier", "vendor
+    qualification", "quarantine", "incoming".
+    """
+    return [
+        "component", "components", "raw material", "raw materials", "active pharmaceutical ingredient",
+        "active pharmaceutical ingredients", "api", "apis", "drug substance", "drug substances",
+        "bulk drug substance", "bulk drug substances", "excipient", "excipients", "ingredient",
+        "ingredients", "inactive ingredient", "identity test", "identity testing", "identity tests",
+        "identification test", "certificate of analysis", "certificates of analysis", "coa", "coas",
+        "c of a", "supplier", "suppliers", "vendor", "vendors", "manufacturer's certificate",
+        "supplier qualification", "vendor qualification", "approved supplier", "approved suppliers",
+        "quarantine", "quarantined", "incoming", "receipt", "received", "receiving", "lot of components",
+        "sampling of components", "starting material", "starting materials", "in-process materials",
+        "water used", "water as an ingredient", "usp grade", "pharmaceutical grade", "chemical grade",
+    ]
+
+
+def container_closure() -> list[str]:
+    """Containers and closures: stoppers, vials, seals, crimping, integrity and leaks.
+
+    Matches "container closure", "container closure integrity", "CCIT", "stopper", "vial",
+    "crimp", "seal", "cap", "leak", "syringe", "ampule", "bottle", "IV bag".
+    """
+    return [
+        "container closure", "container-closure", "container closure system", "container closure systems",
+        "container closure integrity", "container-closure integrity", "cci", "ccit", "closure integrity",
+        "container", "containers", "closure", "closures", "stopper", "stoppers", "stoppered", "vial", "vials",
+        "seal", "seals", "sealed", "sealing", "crimp", "crimps", "crimped", "crimping", "cap", "caps",
+        "capping", "capped", "leak", "leaks", "leaking", "leaker", "leakers", "leak test", "dye ingress",
+        "syringe", "syringes", "prefilled syringe", "prefilled syringes", "ampule", "ampules", "ampoule",
+        "ampoules", "bottle", "bottles", "bag", "bags", "iv bag", "iv bags", "cassette", "cassettes",
+        "glass", "cracked vial", "cracked vials", "plunger", "plungers", "tip cap", "tip caps", "cartridge",
+        "cartridges", "blister", "blisters", "primary packaging", "depyrogenated vials",
+    ]
+
+
+def production() -> list[str]:
+    """Production and process controls: batch and master records, validation, in-process, yields.
+
+    Matches "batch record", "master production record", "process validation", "in-process",
+    "yield", "time limit", "hold time", "manufacturing process", "compounding record", "mix-up".
+    """
+    return [
+        "batch record", "batch records", "batch production record", "batch production records",
+        "batch production and control records", "master production record", "master production records",
+        "master production and control records", "master batch record", "master batch records",
+        "master formulation record", "master formulation records", "executed batch record",
+        "production record", "production records", "compounding record", "compounding records",
+        "worksheet", "worksheets", "process validation", "validated", "validation", "validate", "unvalidated",
+        "process performance qualification", "ppq", "in-process", "in process", "yield", "yields",
+        "theoretical yield", "time limit", "time limits", "hold time", "hold times", "manufacturing process",
+        "manufacturing processes", "process", "processes", "process parameter", "process parameters",
+        "critical process parameters", "reprocessing", "reprocessed", "rework", "reworked", "mix-up",
+        "mix-ups", "mixup", "mixups", "blend uniformity", "content uniformity", "manufacturing instructions",
+        "formulation", "formula", "compounded", "compounding", "manufactured", "manufacturing", "production",
+        "batch", "batches", "lot", "lots", "weighing", "weighed", "dispensing", "charge-in", "processing",
+        "production and process controls", "written procedures for production", "scale-up", "variability",
+    ]
+
+
+def aseptic_processing() -> list[str]:
+    """Aseptic processing and sterility assurance: classified areas, media fills, airflow, gowning,
+    sterilization.
+
+    Matches "aseptic", "ISO 5", "Grade A", "media fill", "smoke study", "unidirectional
+    airflow", "first air", "laminar flow hood", "BSC", "gowning", "exposed skin",
+    "sterilization", "autoclave", "depyrogenation", "sterile filtration", "interventions",
+    "sporicidal", "cleanroom".
+    """
+    return [
+        "aseptic", "aseptically", "aseptic processing", "aseptic technique", "aseptic manipulations",
+        "aseptic manipulation", "aseptic operations", "aseptic area", "aseptic areas", "sterile",
+        "sterility assurance", "purporting to be sterile", "critical area", "critical areas", "critical zone",
+        "critical zones", "critical site", "critical sites", "grade a", "grade b", "classified area",
+        "classified areas", "cleanroom", "cleanrooms", "clean room", "clean rooms", "buffer room",
+        "buffer rooms", "ante room", "ante-room", "anteroom", "ante-area", "media fill", "media fills",
+        "media-fill", "process simulation", "process simulations", "aseptic process simulation",
+        "smoke study", "smoke studies", "airflow visualization", "airflow pattern", "airflow patterns",
+        "air flow", "airflow", "unidirectional", "unidirectional airflow", "unidirectional flow", "laminar",
+        "laminar flow", "laminar airflow", "laminar flow hood", "laminar airflow workbench", "lafh", "lafw",
+        "bsc", "bscs", "biological safety cabinet", "biological safety cabinets", "hood", "hoods",
+        "isolator", "isolators", "rabs", "first air", "gowning", "gown", "gowns", "gowned", "sterile gloves",
+        "gloves", "glove", "sleeves", "exposed skin", "exposed hair", "goggles", "face mask", "hair cover",
+        "sterilization", "sterilized", "sterilize", "sterilizing", "sterilizer", "autoclave", "autoclaves",
+        "autoclaved", "depyrogenation", "depyrogenated", "depyrogenation tunnel", "dry heat", "steam",
+        "sterile filtration", "sterilizing filter", "sterilizing filters", "sterilizing-grade", "filter integrity",
+        "filter integrity test", "bubble point", "sporicidal", "sporicide", "intervention", "interventions",
+        "hepa", "hepa filter", "hepa filters", "high efficiency particulate air", "terminal sterilization",
+        "terminally sterilized", "sterile drug", "sterile drugs", "sterile products", "sterile injectable",
+        "injectable", "injectables", "ophthalmic", "microbiological contamination", "sterile compounding",
+        "line of sight", "dynamic conditions", "turbulence", "transition", "lower quality air",
+    ]
+
+
+def environmental_monitoring() -> list[str]:
+    """Environmental and personnel monitoring: viable and non-viable, plates, limits, excursions.
+
+    Matches "environmental monitoring", "EM", "viable", "non-viable", "particle counts",
+    "settle plate", "contact plate", "fingertip", "glove print", "personnel monitoring",
+    "action limit", "excursion", "isolates", "CFU", "trending".
+    """
+    return [
+        "environmental monitoring", "environmental monitoring program", "em", "em program", "viable",
+        "non-viable", "nonviable", "total particulate", "particle count", "particle counts", "particle counter",
+        "particulate monitoring", "air sampling", "air sample", "air samples", "active air", "active air sampling",
+        "passive air", "settle plate", "settle plates", "contact plate", "contact plates", "rodac", "fingertip",
+        "fingertips", "glove fingertip", "gloved fingertip", "glove print", "glove prints", "fingertip sampling",
+        "personnel monitoring", "personnel sampling", "surface sampling", "surface monitoring", "surface sample",
+        "surface samples", "action limit", "action limits", "alert limit", "alert limits", "action level",
+        "action levels", "alert level", "alert levels", "excursion", "excursions", "isolate", "isolates",
+        "cfu", "cfus", "colony forming units", "colony forming unit", "microbial growth", "growth", "recovered",
+        "recoveries", "mold", "molds", "mould", "fungal", "fungi", "yeast", "bacteria", "bacterial",
+        "gram-positive", "gram-negative", "microorganisms", "microorganism", "organism", "organisms",
+        "identification", "identified to genus", "genus", "species", "trend", "trending", "trended",
+        "sampling locations", "sampling location", "sampling sites", "sampling frequency", "microbial contamination",
+        "environmental samples", "em data", "em samples", "em excursion", "em excursions",
+    ]
+
+
+def microbiological_control() -> list[str]:
+    """Objectionable microorganisms in non-sterile products: bioburden, microbial limits,
+    preservative effectiveness.
+
+    Matches "objectionable microorganisms", "bioburden", "microbial limits", "total aerobic
+    microbial count", "TAMC", "yeast and mold", "Burkholderia cepacia", "non-sterile",
+    "preservative effectiveness".
+    """
+    return [
+        "objectionable microorganisms", "objectionable microorganism", "objectionable organisms",
+        "objectionable organism", "not required to be sterile", "bioburden", "bio-burden", "microbial limits",
+        "microbial limit", "microbial limits test", "microbial enumeration", "total aerobic microbial count",
+        "total aerobic count", "total aerobic", "tamc", "tymc", "total yeast and mold", "yeast and mold",
+        "burkholderia", "burkholderia cepacia", "bcc", "pseudomonas", "pseudomonas aeruginosa", "e. coli",
+        "salmonella", "staphylococcus aureus", "non-sterile", "nonsterile", "non sterile", "preservative",
+        "preservatives", "preservative effectiveness", "antimicrobial effectiveness", "microbial quality",
+        "water activity", "oral liquid", "oral liquids", "topical", "topicals", "cream", "creams",
+        "ointment", "ointments", "suspension", "suspensions",
+    ]
+
+
+def laboratory_controls() -> list[str]:
+    """Laboratory controls: specifications, test methods and their validation, release testing.
+
+    Matches "laboratory", "test method", "method validation", "specification", "release
+    testing", "sterility test", "endotoxin", "potency", "assay", "HPLC", "reference standard",
+    "reserve samples", "sampling plan", "label claim", "system suitability", "analyst".
+    """
+    return [
+        "laboratory", "laboratories", "lab", "labs", "qc laboratory", "quality control laboratory",
+        "test method", "test methods", "analytical method", "analytical methods", "analytical procedure",
+        "analytical procedures", "test procedure", "test procedures", "method validation", "method verification",
+        "validated method", "validated methods", "method suitability", "specification", "specifications",
+        "acceptance criteria", "release testing", "finished product testing", "sterility test", "sterility tests",
+        "sterility testing", "endotoxin", "endotoxins", "bacterial endotoxin", "bet", "lal", "potency",
+        "assay", "assays", "hplc", "gc", "chromatography", "chromatographic", "chromatogram", "chromatograms",
+        "dissolution", "dissolution testing", "impurities", "impurity", "related substances", "degradation",
+        "reference standard", "reference standards", "working standard", "internal standard", "reserve sample",
+        "reserve samples", "retain", "retains", "retain samples", "sampling plan", "sampling plans",
+        "label claim", "system suitability", "analyst", "analysts", "test results", "test result",
+        "testing", "tested", "test", "tests", "analysis", "analyses", "analytical", "usp", "compendial",
+        "samples", "sample", "sampled", "particulate matter", "visual inspection", "osmolality", "ph",
+        "bioanalytical", "calibration curve", "standard curve", "quality control samples",
+        "scientifically sound", "contract laboratory", "third-party laboratory",
+    ]
+
+
+def stability() -> list[str]:
+    """Stability programs and expiration or beyond-use dating.
+
+    Matches "stability", "stability program", "stability-indicating", "expiration date",
+    "expiry", "beyond-use date", "BUD", "shelf life".
+    """
+    return [
+        "stability", "stability program", "stability testing", "stability study", "stability studies",
+        "stability data", "stability samples", "stability protocol", "stability-indicating",
+        "stability indicating", "expiration date", "expiration dates", "expiration dating", "expiry",
+        "expiry date", "expiry dates", "expiration", "beyond-use date", "beyond-use dates", "beyond use date",
+        "beyond use dates", "beyond-use dating", "bud", "buds", "shelf life", "shelf-life",
+        "accelerated", "long-term", "storage conditions", "container orientation", "time points", "time point",
+    ]
+
+
+def packaging_labeling() -> list[str]:
+    """Labels and packaging: issuance, reconciliation, line clearance, label content.
+
+    Matches "label", "labeling", "labels", "packaging", "line clearance", "reconciliation",
+    "carton", "package insert", "tamper-evident", "mislabeled".
+    """
+    return [
+        "label", "labels", "labeling", "labelling", "labeled", "labelled", "mislabeled", "mislabelled",
+        "label control", "label issuance", "labeling operations", "label printing", "label printer",
+        "packaging", "packaging operations", "packaging materials", "packaging line", "packaged", "package",
+        "packages", "line clearance", "line clearances", "reconciliation", "reconcile", "reconciled",
+        "carton", "cartons", "package insert", "package inserts", "insert", "inserts", "tamper-evident",
+        "tamper evident", "printed", "printing", "overprinting", "lot number", "lot numbers",
+        "labeling area", "label room", "label cage",
+    ]
+
+
+def warehousing_distribution() -> list[str]:
+    """Storage and distribution of finished products, returns, and product tracing.
+
+    Matches "warehouse", "distribution records", "shipped", "shipping", "returned goods",
+    "salvaged", "wholesale distributor", "transaction information", "DSCSA", "suspect
+    product".
+    """
+    return [
+        "warehouse", "warehouses", "warehousing", "distribution", "distribution records", "distributor",
+        "distributors", "wholesale", "wholesale distributor", "shipped", "shipping", "shipment", "shipments",
+        "ship", "returned", "returns", "returned goods", "returned drug products", "salvaged", "salvage",
+        "transaction information", "transaction history", "transaction statement", "trading partner",
+        "trading partners", "dscsa", "suspect product", "illegitimate product", "product tracing",
+        "product identifier", "verification", "saleable returns", "cold chain", "customers", "customer",
+        "recall", "recalls", "recalled",
+    ]
+
+
+def other() -> list[str]:
+    """Requirements outside Part 211: clinical and bioresearch studies, devices, reporting,
+    503A/503B conditions, registration and listing.
+
+    Matches "informed consent", "IRB", "study subjects", "protocol", "case report forms",
+    "adverse events", "field alert", "registration", "listing", "503B", "bulk drug substances
+    list", "FD&C Act", "section 582".
+    """
+    return [
+        "informed consent", "consent form", "consent forms", "irb", "institutional review board",
+        "study subject", "study subjects", "subject", "subjects", "clinical investigator", "clinical investigators",
+        "clinical study", "clinical studies", "clinical trial", "protocol", "protocols", "case report form",
+        "case report forms", "crf", "crfs", "sponsor", "bioequivalence", "adverse event", "adverse events",
+        "adverse drug experience", "field alert", "field alert report", "field alert reports", "registration",
+        "drug listing", "listing", "503a", "503b", "section 503a", "section 503b", "fd&c act", "the act",
+        "section 582", "582", "outsourcing facility", "outsourcing facilities", "bulks list", "device",
+        "devices", "medical device", "medical devices", "complaint files", "semi-annual report", "product report",
+        "clinical need", "drug shortage", "drug shortage list", "patient-specific", "prescription",
+        "prescriptions", "essentially a copy",
+    ]
+
+
+def classified_air() -> list[str]:
+    """ISO classes and grades as investigators and OCR write them (aseptic_processing).
+
+    Matches "ISO 5", "ISO-5", "ISO5", "ISO class 7", "ISO 5/7" (its "ISO 5"), "Class 100",
+    "Grade A". The hyphenated forms tokenise as the text does, so one phrase each suffices.
+    """
+    out = []
+    for n in ("5", "6", "7", "8"):
+        out += [f"iso {n}", f"iso-{n}", f"iso{n}", f"iso class {n}", f"iso-class {n}", f"class {n}"]
+    return out + ["class 100", "class 10,000", "class 100,000", "grade a", "grade b", "grade c"]
+
+
+PHRASES = {
+    "quality_unit": quality_unit,
+    "investigations": investigations,
+    "personnel": personnel,
+    "facilities": facilities,
+    "equipment": equipment,
+    "cleaning": cleaning,
+    "data_integrity": data_integrity,
+    "materials": materials,
+    "container_closure": container_closure,
+    "production": production,
+    "aseptic_processing": lambda: aseptic_processing() + classified_air(),
+    "environmental_monitoring": environmental_monitoring,
+    "microbiological_control": microbiological_control,
+    "laboratory_controls": laboratory_controls,
+    "stability": stability,
+    "packaging_labeling": packaging_labeling,
+    "warehousing_distribution": warehousing_distribution,
+    "other": other,
+}
+
+
+def _counts(doc: Doc) -> Counter:
+    return Counter(span.label_ for span in doc.spans[SPANS_KEY])
+
+
+if not Doc.has_extension("cue_counts"):
+    Doc.set_extension("cue_counts", getter=_counts)
+
+
+def cue_counts_in(doc: Doc, start_char: int, end_char: int) -> Counter:
+    """Cue counts per category among the spans that lie within [start_char, end_char)."""
+    return Counter(s.label_ for s in doc.spans[SPANS_KEY] if s.start_char >= start_char and s.end_char <= end_char)
+
+
+@Language.factory(FACTORY)
+class CategoryCues:
+    """Finds every category's cues and writes them to `doc.spans["category_cues"]`, each span
+    labelled with its category code; `doc._.cue_counts` counts them per category."""
+
+    def __init__(self, nlp: Language, name: str = FACTORY):
+        unknown = set(PHRASES) ^ set(codes())
+        if unknown:
+            raise ValueError(f"cue functions and taxonomy codes differ: {sorted(unknown)}")
+        self.name = name
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for code, phrases in PHRASES.items():
+            self.phrases.add(code, list(nlp.tokenizer.pipe(phrases())))
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = self.phrases(doc)
+        doc.spans[SPANS_KEY] = SpanGroup(doc, name=SPANS_KEY, spans=_longest(doc, matches))
+        return doc
+
+
+def _longest(doc: Doc, matches: list[tuple[int, int, int]]) -> list[Span]:
+    """Spans of the matches, where overlapping ones leave the longest (a phrase listed under
+    several categories keeps all of its labels), in text order."""
+    taken: dict[tuple[int, int], set[int]] = {}
+    covered = [None] * len(doc)
+    for label, start, end in sorted(set(matches), key=lambda m: (m[1] - m[2], m[1])):
+        owner = {covered[i] for i in range(start, end)} - {None}
+        if owner and owner != {(start, end)}:
+            continue
+        taken.setdefault((start, end), set()).add(label)
+        for i in range(start, end):
+            covered[i] = (start, end)
+    return [Span(doc, s, e, label=label) for (s, e), labels in sorted(taken.items()) for label in sorted(labels)]
+
+
+@lru_cache(maxsize=1)
+def cue_nlp() -> Language:
+    """A blank English pipeline with the category cue component, built once."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe(FACTORY)
+    return nlp
