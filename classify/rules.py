@@ -304,7 +304,7 @@ def environmental_monitoring() -> list[str]:
         "cfu", "cfus", "colony forming units", "colony forming unit", "microbial growth", "growth", "recovered",
         "recoveries", "mold", "molds", "mould", "fungal", "fungi", "yeast", "bacteria", "bacterial",
         "gram-positive", "gram-negative", "microorganisms", "microorganism", "organism", "organisms",
-        "identification", "identified to genus", "genus", "species", "trend", "trending", "trended",
+        "identification", "identified to genus", "genus", "species", "trend", "trends", "trending", "trended",
         "sampling locations", "sampling location", "sampling sites", "sampling frequency", "microbial contamination",
         "environmental samples", "em data", "em samples", "em excursion", "em excursions",
     ]

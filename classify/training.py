@@ -23,7 +23,7 @@ from extract.records import Observation
 
 from . import Classifier, evaluate
 from .labels import LABELS_DIR, label_examples, read_labels
-from .model import MODEL_DIR, MODEL_NAME, Config, Example, Featurizer, examples_sha256, subset, train
+from .model import MODEL_DIR, MODEL_NAME, Config, Example, Featurizer, Model, examples_sha256, subset, train
 
 # Grouped folds for the cross-validation over our own labels (when there is no gold).
 LABEL_FOLDS = 5
@@ -56,35 +56,28 @@ def cross_validate_labels(labels_dir: Path, config: Config, folds: int = LABEL_F
     return evaluate.measure(rows).summary()
 
 
-def fit(labels_dir: Path = LABELS_DIR, gold_dir: Path | None = None, pdf_dir: Path | None = None,
-        out: Path = MODEL_DIR, name: str = MODEL_NAME, cache_dir: Path | None = None, config: Config | None = None,
-        progress: Callable[[str], None] | None = None) -> Path:
-    """Fit the model on our labels (and the gold, when given), cross-validate it, save it
-    with its sidecar into `out`; returns the sidecar's path."""
+def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: Config | None = None,
+              cross_validate: bool = True, progress: Callable[[str], None] | None = None,
+              labels_dir: Path = LABELS_DIR) -> Model:
+    """The model fitted on our labels and the gold documents' observations, its sidecar
+    filled in (what it was trained on, the data's hash and, with `cross_validate`, its
+    cross-validated scores)."""
     say = progress or (lambda message: None)
     config = config or Config()
-    labels = label_examples(labels_dir)
-    say(f"{len(labels)} own labels from {labels_dir}")
-    docs: list[evaluate.GoldDocument] = []
-    gold: list[Example] = []
-    if gold_dir is not None:
-        if pdf_dir is None:
-            raise ValueError("--gold needs --pdfs: the gold gives labels, the PDFs the text")
-        docs = evaluate.read_gold(gold_dir, pdf_dir, cache_dir, on_document=lambda n: say(f"extracting {n}"))
-        gold = evaluate.gold_examples(docs)
-        say(f"{len(gold)} gold observations from {len(docs)} documents")
-    if docs:
+    gold = evaluate.gold_examples(docs)
+    cv = None
+    if cross_validate and docs:
         say("cross-validating: one fold per gold document")
         result = evaluate.cross_validate(docs, labels, config)
         cv = {"method": "grouped by gold document, one fold each; each fold's model fitted on the own labels "
                         "and the other documents' gold",
               "folds": result.folds, "measures": evaluate.measure(result.rows).summary()}
-    else:
+    elif cross_validate:
         say(f"cross-validating: {LABEL_FOLDS} grouped folds over the own labels")
         cv = {"method": f"{LABEL_FOLDS} grouped folds over the own labels", "folds": LABEL_FOLDS,
               "measures": cross_validate_labels(labels_dir, config)}
     examples = labels + gold
-    say(f"fitting on {len(examples)} observations")
+    say(f"fitting on {len(examples)} observations ({len(labels)} own labels, {len(gold)} gold)")
     model = train(examples, config)
     model.sidecar |= {
         "trained_on": {
@@ -93,7 +86,24 @@ def fit(labels_dir: Path = LABELS_DIR, gold_dir: Path | None = None, pdf_dir: Pa
         },
         "training_data_sha256": examples_sha256(examples),
         "cross_validation": cv,
-        "text_in_model": "none: word and character n-grams are hashed (HashingVectorizer); only hashed "
-                         "column numbers and weights are stored",
+        "text_in_model": "none: word and character n-grams are hashed (HashingVectorizer) and kept only where "
+                         "our own labels have them; only hashed column numbers and weights are stored",
     }
+    return model
+
+
+def fit(labels_dir: Path = LABELS_DIR, gold_dir: Path | None = None, pdf_dir: Path | None = None,
+        out: Path = MODEL_DIR, name: str = MODEL_NAME, cache_dir: Path | None = None, config: Config | None = None,
+        progress: Callable[[str], None] | None = None) -> Path:
+    """Read our labels (and the gold with its PDFs, when given), fit, cross-validate and save
+    the model with its sidecar into `out`; returns the sidecar's path."""
+    say = progress or (lambda message: None)
+    labels = label_examples(labels_dir)
+    say(f"{len(labels)} own labels from {labels_dir}")
+    docs: list[evaluate.GoldDocument] = []
+    if gold_dir is not None:
+        if pdf_dir is None:
+            raise ValueError("--gold needs --pdfs: the gold gives labels, the PDFs the text")
+        docs = evaluate.read_gold(gold_dir, pdf_dir, cache_dir, on_document=lambda n: say(f"extracting {n}"))
+    model = fit_model(labels, docs, config, progress=say, labels_dir=labels_dir)
     return model.save(out, name)
