@@ -85,5 +85,10 @@ def test_find_gives_the_spans_without_making_them():
         (s.label_, s.text) for s in doc.spans[rules.SPANS_KEY]]
 
 
+def test_a_negated_cue_is_no_cue():
+    assert labels("Non-sterile oral liquids and nonsterile creams were made.") == set()
+    assert "aseptic_processing" in labels("Sterile injections were made.")
+
+
 def test_no_cues_in_text_about_nothing():
     assert cues("The weather on the day was fine.") == []
