@@ -19,10 +19,11 @@ A category's probability is the mean of the text and cue heads; it is kept at or
 threshold (see Config.threshold for why 0.4).
 
 Text is cleaned first (`clean_text`): redaction marks, the firm's name, observation headings,
-system headings, repeat marks and the form's stock phrases ("Specifically", "your firm") go,
-or the model learns them. Words are hashed (HashingVectorizer), so a fitted model holds
-weights for hashed n-grams and no vocabulary: no text of what it was trained on. Hashed
-features seen in fewer than `min_df` training examples are dropped.
+system headings, repeat marks and "Specifically" go, or the model learns them; the form's
+words ("your firm", "observed") are stop words. Words and characters are hashed
+(HashingVectorizer), so a fitted model holds weights for hashed n-grams and no vocabulary;
+and a hashed n-gram is kept only where at least `min_df` of our own labels have it, so the
+gold of real 483s, when trained on, weighs features but adds none of its own text.
 
 A fitted model is saved as `<name>.npz` (numeric arrays only, read with allow_pickle=False)
 and `<name>.json`, its sidecar: scikit-learn and numpy versions, the sha256 of the training

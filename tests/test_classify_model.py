@@ -206,3 +206,14 @@ def test_shipped_model_loads_and_says_what_it_was_trained_on():
         "data/labels changed since the shipped model was trained: run `fda483 train --gold ... --pdfs ...`")
     assert model.sidecar["cross_validation"]["measures"]["primary_category"] > 0.9
     assert model.sidecar["training_data_sha256"]
+
+
+def test_shipped_model_keeps_only_ngrams_of_our_own_labels():
+    """The shipped model was trained on the gold too, but every hashed word or character
+    n-gram it keeps occurs in at least min_df of our own labels: none comes from gold text."""
+    model = load()
+    own = model_module.Featurizer(model.config)(label_examples())
+    for counts, idf in ((own.words, model.idf_words), (own.lead, model.idf_lead)):
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        kept = np.flatnonzero(idf)
+        assert len(kept) and (df[kept] >= model.config.min_df).all()
