@@ -8,14 +8,15 @@
 
 Each category of classify/taxonomy.yml has a function below that returns its phrases, with a
 docstring that shows what they match. The phrases are matched on lower-cased tokens by one
-PhraseMatcher built once (a token Matcher measured at half the time of the whole pipeline, for
-cues that phrases say as well). Where cues overlap the longest wins, so "cleaning
-validation" is a cleaning cue and not a production one ("validation"), and "label claim" is a
-laboratory cue, not a labeling one; a phrase listed under two categories ("sporicidal") is a
-cue of both.
+PhraseMatcher built once. (ISO classes were token patterns for a Matcher at first; it took half
+the time of the whole pipeline, and phrases say "ISO 5", "ISO-5" and "ISO5" as well, since
+they are tokenised as the text is.) Where cues overlap the longest wins, so "cleaning
+validation" is a cleaning cue and not a production one ("validation"), "label claim" is a
+laboratory cue, not a labeling one, and "non-sterile" (a `no_cue` phrase) is no aseptic cue; a
+phrase listed under two categories ("sporicidal") is a cue of both.
 
 The cues are signals, not decisions: classify.model weighs them with the text, and a cue
-counted in the lead statement (`cue_counts_in(doc, end)`) is told from one in the details.
+counted in the lead statement (`cue_counts_in(doc, 0, end)`) is told from one in the details.
 """
 from __future__ import annotations
 
