@@ -1,22 +1,169 @@
 """Classifying observations: the 21 CFR provision their citation paraphrases, their primary
-category and every category they materially discuss (codes of classify/taxonomy.yml)."""
+category and every category they materially discuss (codes of classify/taxonomy.yml).
+
+    from classify import classify_document
+    classify_document(doc)   # fills each observation's cfr, cfr_score, cfr_method,
+                             # primary_category, categories, category_scores, category_methods
+
+The steps, for each observation:
+
+1. citation -> provision (`citations.match_citation`): cfr, cfr_score, cfr_method
+   ("explicit" when the text writes the provision out, "wording" from the library).
+2. primary category: the provision's (`taxonomy.category_for_cfr`, method "cfr") when one
+   matched and the taxonomy maps it; otherwise the model's primary head (method "model").
+3. categories: the primary first, then every category the model's categories head finds at
+   or above its threshold (method "model"), with its probability as the score.
+
+Without a model file (a checkout where `fda483 train` has not run), steps 2 and 3 fall back to
+the category cues alone (method "rules"): the category with most cues in the lead statement,
+and the categories whose cues run through the details.
+"""
 from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
 
 from extract.records import Document, Observation
 
-from .taxonomy import category_for_cfr
+from . import model as model_module
+from . import rules
+from .citations import CitationMatch, match_citation
+from .taxonomy import category_for_cfr, codes
+
+# Where no citation was found, the provision is sought in the observation's opening only.
+_OPENING_CHARS = 400
 
 
-def classify_observation(obs: Observation) -> Observation:
-    """Fill an observation's cfr, primary_category and categories in place."""
-    if obs.cfr and not obs.primary_category:
-        obs.primary_category = category_for_cfr(obs.cfr)
-    if obs.primary_category and obs.primary_category not in obs.categories:
-        obs.categories.insert(0, obs.primary_category)
+# Most 483s repeat a few dozen standard citations word for word, and matching one is a third
+# of the time of classifying an observation: each distinct wording is matched once.
+@lru_cache(maxsize=8192)
+def match_citation_cached(text: str | None) -> CitationMatch | None:
+    """`citations.match_citation`, remembered for the last 8,192 distinct citations."""
+    return match_citation(text)
+# Rules-only fallback: a category is present where this share of the details' sentences
+# carry its cues.
+_RULES_SHARE = 0.3
+
+
+@dataclass
+class Classification:
+    cfr: str | None
+    cfr_score: float | None
+    cfr_method: str | None
+    primary_category: str | None
+    categories: list[str] = field(default_factory=list)
+    category_scores: dict[str, float] = field(default_factory=dict)
+    category_methods: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, obs: Observation) -> Observation:
+        obs.cfr, obs.cfr_score, obs.cfr_method = self.cfr, self.cfr_score, self.cfr_method
+        obs.primary_category = self.primary_category
+        obs.categories = list(self.categories)
+        obs.category_scores = dict(self.category_scores)
+        obs.category_methods = dict(self.category_methods)
+        return obs
+
+
+def _citation_of(obs: Observation) -> str | None:
+    if obs.citation:
+        return obs.citation
+    return (obs.text or "")[:_OPENING_CHARS] or None
+
+
+class Classifier:
+    """The whole classifier, built once: citation matching, the cue pipeline and the model.
+
+    `model` is a fitted classify.model.Model; by default the project's shipped model, or none
+    (rules only) when there is no model file. `remember_citations` matches each distinct
+    citation wording once per process.
+    """
+
+    def __init__(self, model: model_module.Model | None = None, use_shipped: bool = True,
+                 remember_citations: bool = True):
+        if model is None and use_shipped:
+            try:
+                model = model_module.load()
+            except model_module.ModelError as ex:
+                warnings.warn(f"{ex}; classifying with the category cues alone", stacklevel=2)
+        self.model = model
+        self.match = match_citation_cached if remember_citations else match_citation
+        self.codes = codes()
+        self._featurizer = model.featurizer if model else model_module.Featurizer(model_module.Config())
+
+    def classify(self, observations: Sequence[Observation], firm_name: str | None = None) -> list[Classification]:
+        """Classify observations (one document's, or any) without changing them."""
+        matches: list[CitationMatch | None] = [self.match(_citation_of(o)) for o in observations]
+        items = [
+            model_module.Item(text=o.text or "", citation=o.citation, provision=m.provision if m else None,
+                              firm_name=firm_name)
+            for o, m in zip(observations, matches)
+        ]
+        if self.model is not None:
+            predictions = self.model.predict(items)
+            return [self._from_model(m, p) for m, p in zip(matches, predictions)]
+        features = self._featurizer(items)
+        return [self._from_rules(m, features.rules[row]) for row, m in enumerate(matches)]
+
+    def _provision(self, match: CitationMatch | None) -> tuple[str | None, str | None, float | None, str | None]:
+        if match is None:
+            return None, None, None, None
+        return match.provision, category_for_cfr(match.provision), match.score, match.method
+
+    def _from_model(self, match: CitationMatch | None, p: model_module.Prediction) -> Classification:
+        cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
+        if cfr_category:
+            primary, method, score = cfr_category, "cfr", cfr_score
+        else:
+            primary, method, score = p.primary, "model", p.primary_score
+        categories = self.model.categories_for(primary, p.scores)
+        scores = {c: round(p.scores[c], 4) for c in categories}
+        scores[primary] = round(score, 4)
+        methods = {c: "model" for c in categories}
+        methods[primary] = method
+        return Classification(cfr, cfr_score, cfr_method, primary, categories, scores, methods)
+
+    def _from_rules(self, match: CitationMatch | None, signals) -> Classification:
+        cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
+        k = len(self.codes)
+        lead, body, share = signals[:k], signals[k:2 * k], signals[2 * k:3 * k]
+        if cfr_category:
+            primary, method, score = cfr_category, "cfr", cfr_score
+        else:
+            best = max(range(k), key=lambda j: (lead[j], body[j]))
+            primary, method, score = self.codes[best], "rules", float(share[best])
+        rest = [self.codes[j] for j in sorted(range(k), key=lambda j: -share[j])
+                if share[j] >= _RULES_SHARE and self.codes[j] != primary]
+        categories = [primary] + rest
+        scores = {c: round(float(share[self.codes.index(c)]), 4) for c in rest}
+        scores[primary] = round(score, 4)
+        methods = {c: "rules" for c in rest}
+        methods[primary] = method
+        return Classification(cfr, cfr_score, cfr_method, primary, categories, scores, methods)
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Classifier:
+    """The classifier with the shipped model, built once per process."""
+    return Classifier()
+
+
+def classify_observation(obs: Observation, firm_name: str | None = None) -> Observation:
+    """Fill one observation's classification in place."""
+    default_classifier().classify([obs], firm_name)[0].apply(obs)
     return obs
 
 
-def classify_document(doc: Document) -> Document:
-    for obs in doc.observations:
-        classify_observation(obs)
+def classify_document(doc: Document, classifier: Classifier | None = None) -> Document:
+    """Fill every observation's classification in place (the firm's name is cleaned out of
+    the text the model reads)."""
+    classifier = classifier or default_classifier()
+    results = classifier.classify(doc.observations, doc.header.firm_name)
+    for obs, result in zip(doc.observations, results):
+        result.apply(obs)
     return doc
+
+
+__all__ = ["Classifier", "Classification", "classify_document", "classify_observation", "default_classifier",
+           "rules"]

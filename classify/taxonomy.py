@@ -54,6 +54,7 @@ def _norm_cfr(provision: str) -> str:
     return re.sub(r"\s+", "", p)
 
 
+@lru_cache(maxsize=4096)
 def category_for_cfr(provision: str | None) -> str | None:
     """The primary category a CFR provision implies: the longest listed prefix wins.
 

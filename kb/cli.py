@@ -70,20 +70,23 @@ def cli():
 @click.option("--workers", type=int, default=1, show_default=True, help="Tesseract processes to run at once.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
 def extract_cmd(pdf, as_json, ocr, workers, no_cache):
-    """Read one 483 PDF and print it as document JSON.
+    """Read one 483 PDF, classify its observations and print it as document JSON.
 
-    The JSON has the shape of ../shared/document-json.md; each observation also carries its
-    full text.
+    The JSON has the shape of ../shared/document-json.md (cfr, primary_category and categories
+    filled by the classifier); each observation also carries its full text.
 
     Example:
 
         fda483 extract --json inspection.pdf
     """
+    from classify import classify_document
+
     cache = None if no_cache else default_cache_dir()
     try:
         doc = extract.extract_document(pdf, ocr=ocr, workers=workers, cache_dir=cache)
     except extract.ExtractError as ex:
         raise click.ClickException(f"{pdf}: {ex}")
+    classify_document(doc)
     for w in doc.warnings:
         click.echo(f"warning: {pdf.name}: {w}", err=True)
     click.echo(json.dumps(doc.to_json(), indent=2, ensure_ascii=False))
@@ -249,3 +252,90 @@ def serve(db_path, port, host, get_path):
         raise click.ClickException(f"{db_path} does not exist: run `fda483 build` first")
     args = datasette_args(db_path, port=port, host=host, get_path=get_path)
     datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+
+
+@cli.command(name="train")
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Gold answer files of real 483s to train on as well (needs --pdfs).")
+@click.option("--pdfs", "pdf_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The PDFs of the gold files, one <name>.pdf per <name>.json.")
+@click.option("--labels", "labels_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Our own labelled observations [default: data/labels/observations].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the model and its sidecar [default: classify/models, the shipped model].")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
+def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache):
+    """Fit the category model on our own labels (and gold 483s) and save it with its sidecar.
+
+    The sidecar (categories.json) names the scikit-learn version, the training data's sha256,
+    what the model was trained on and its cross-validated scores. The same inputs give the
+    same files.
+
+    Example:
+
+    \b
+        fda483 train --gold ../shared/data/483s/gold \\
+            --pdfs ../shared/data/483s/pdfs
+    """
+    from classify import model, training
+    from classify.labels import LABELS_DIR, LabelError
+
+    if (gold_dir is None) != (pdf_dir is None):
+        raise click.ClickException("--gold and --pdfs go together")
+    cache = None if no_cache else default_cache_dir()
+    try:
+        path = training.fit(labels_dir or LABELS_DIR, gold_dir, pdf_dir, out_dir or model.MODEL_DIR,
+                            cache_dir=cache, progress=lambda m: click.echo(m, err=True))
+    except (LabelError, ValueError) as ex:
+        raise click.ClickException(str(ex))
+    sidecar = json.loads(path.read_text(encoding="utf-8"))
+    click.echo(f"{path}: threshold {sidecar['threshold']}, cross-validated "
+               + " ".join(f"{k}={v}" for k, v in sidecar["cross_validation"]["measures"].items()))
+
+
+@cli.command(name="evaluate")
+@click.option("--gold", "gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="Gold answer files (document JSON with cfr, primary_category, categories).")
+@click.option("--pdfs", "pdf_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="The PDFs of the gold files, one <name>.pdf per <name>.json.")
+@click.option("--folds", type=int, default=None, help="Folds, grouped by document [default: one per document].")
+@click.option("--labels", "labels_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Our own labelled observations [default: data/labels/observations].")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the measures to this file.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
+def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, no_cache):
+    """Cross-validate the whole classifier on gold 483s, grouped by document.
+
+    Extracts the PDFs (OCR is cached), aligns observations to the gold by number, and for each
+    fold fits a model on our own labels and the other folds' gold, so that no observation is
+    scored by a model that saw its document. Prints per-category precision, recall and F1, CFR
+    provision accuracy, primary category accuracy and its confusion table.
+
+    Example:
+
+    \b
+        fda483 evaluate --gold ../shared/data/483s/gold \\
+            --pdfs ../shared/data/483s/pdfs
+    """
+    from classify import evaluate
+    from classify.labels import LABELS_DIR, LabelError, label_examples
+
+    cache = None if no_cache else default_cache_dir()
+    try:
+        labels = label_examples(labels_dir or LABELS_DIR)
+        docs = evaluate.read_gold(gold_dir, pdf_dir, cache,
+                                  on_document=lambda n: click.echo(f"extracting {n}", err=True))
+    except (LabelError, FileNotFoundError) as ex:
+        raise click.ClickException(str(ex))
+    result = evaluate.cross_validate(docs, labels, folds=folds,
+                                     on_fold=lambda i, n: click.echo(f"fold {i}/{n}", err=True))
+    measures = evaluate.measure(result.rows)
+    for doc in docs:
+        if doc.error:
+            click.echo(f"warning: {doc.name}: {doc.error}", err=True)
+    click.echo(evaluate.report(measures))
+    summary = measures.summary() | {"folds": result.folds, "own_labels": len(labels), "documents": len(docs)}
+    click.echo("measures: " + " ".join(f"{k}={v}" for k, v in summary.items()))
+    if json_out:
+        json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

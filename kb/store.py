@@ -18,7 +18,7 @@ from .geo import us_state_code
 
 # Bumped when extraction or classification changes what they produce, so that a rebuild
 # re-reads files whose bytes did not change.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"  # 2: observations classified (provision, primary, categories)
 
 
 def now() -> str:

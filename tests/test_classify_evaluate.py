@@ -1,0 +1,110 @@
+"""classify.evaluate and `fda483 evaluate`: the measures, and the classifier cross-validated on
+the 23 real 483s of ../shared (grouped by document), held to the issue's targets."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from classify import Classification, evaluate, model as model_module
+from classify.evaluate import Scored, measure, report
+from classify.labels import label_examples
+from classify.training import fit_model
+from extract.pdf import default_cache_dir
+from kb.cli import cli
+
+
+def result(cfr, primary, categories):
+    return Classification(cfr, 1.0, "wording", primary, categories)
+
+
+def test_measures_are_the_scorers():
+    rows = [
+        Scored("a", {"number": 1, "cfr": "211.192", "primary_category": "investigations",
+                     "categories": ["investigations", "laboratory_controls"]},
+               result("211.192", "investigations", ["investigations"])),
+        Scored("a", {"number": 2, "cfr": "211.42(c)(10)(iv)", "primary_category": "environmental_monitoring",
+                     "categories": ["environmental_monitoring", "aseptic_processing"]},
+               result("211.42(c)(10)(v)", "aseptic_processing", ["aseptic_processing", "cleaning"])),
+        Scored("b", {"number": 1, "cfr": None, "primary_category": "other", "categories": ["other"]},
+               result(None, "other", ["other"])),
+        Scored("b", {"number": 2, "cfr": "211.113(b)", "primary_category": "aseptic_processing",
+                     "categories": ["aseptic_processing"]}, None),  # not extracted
+    ]
+    m = measure(rows)
+    assert (m.cfr_exact, m.cfr_section, m.cfr_n) == (1 / 3, 2 / 3, 3)
+    assert (m.primary, m.primary_n) == (2 / 4, 4)
+    assert m.per_category["aseptic_processing"] == (1, 0, 1)
+    assert m.per_category["cleaning"] == (0, 1, 0)
+    assert m.per_category["laboratory_controls"] == (0, 0, 1)
+    tp, fp, fn = 3, 1, 3  # investigations, aseptic, other; cleaning; lab, EM, the missed one's aseptic
+    assert m.micro_f1 == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    # macro over the categories the gold uses: cleaning (gold never has it) is left out
+    present = ["investigations", "laboratory_controls", "environmental_monitoring", "aseptic_processing", "other"]
+    assert m.macro_f1 == pytest.approx(sum(evaluate.f1(*m.per_category[c]) for c in present) / len(present))
+    assert m.confusion == Counter({("investigations", "investigations"): 1, ("other", "other"): 1,
+                                   ("environmental_monitoring", "aseptic_processing"): 1,
+                                   ("aseptic_processing", None): 1})
+
+
+def test_report_has_the_table_and_the_confusion():
+    rows = [Scored("a", {"number": 1, "cfr": "211.192", "primary_category": "investigations",
+                         "categories": ["investigations"]}, result("211.192", "investigations", ["investigations"]))]
+    text = report(measure(rows))
+    assert "investigations                1    0    0     1.000   1.000  1.000" in text
+    assert "CFR provision, exact" in text and "primary category confusion" in text
+
+
+# --- the 23 real 483s -------------------------------------------------------------------------
+
+# The issue's targets. The one not reached is marked, strictly, so that the test says so when
+# it is: categories micro-F1 measured 0.79 (see the evaluate table in the notes).
+TARGETS = [
+    ("cfr_exact", 0.90),
+    ("cfr_section", 0.95),
+    ("primary_category", 0.92),
+    pytest.param("categories_micro_f1", 0.85, marks=pytest.mark.xfail(
+        strict=True, reason="measured 0.79: the gold's secondary categories are judgement calls that our "
+                            "labels and cues reproduce only in part")),
+    ("categories_macro_f1", 0.75),
+]
+
+
+@pytest.fixture(scope="module")
+def evaluated(shared, tmp_path_factory):
+    out = tmp_path_factory.mktemp("evaluate") / "measures.json"
+    data = shared / "data" / "483s"
+    run = CliRunner().invoke(cli, ["evaluate", "--gold", str(data / "gold"), "--pdfs", str(data / "pdfs"),
+                                   "--json", str(out)], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    print(run.output)
+    return json.loads(out.read_text()), run.output
+
+
+def test_evaluate_runs_one_fold_per_document(evaluated):
+    measures, output = evaluated
+    assert measures["documents"] == 23 and measures["folds"] == 23
+    assert "primary category confusion" in output and "laboratory_controls" in output
+
+
+@pytest.mark.parametrize("name, target", TARGETS)
+def test_evaluate_meets_the_target(evaluated, name, target):
+    measures, _ = evaluated
+    assert measures[name] >= target, f"{name} = {measures[name]} (target {target})"
+
+
+def test_shipped_model_is_what_train_makes_of_its_data(shared, tmp_path):
+    """`fda483 train --gold ... --pdfs ...` on today's labels and gold gives the shipped
+    arrays byte for byte (the cross-validation, which only fills the sidecar, is skipped)."""
+    data = shared / "data" / "483s"
+    docs = evaluate.read_gold(data / "gold", data / "pdfs", cache_dir=default_cache_dir())
+    shipped = model_module.load()
+    refit = fit_model(label_examples(), docs, cross_validate=False)
+    assert refit.sidecar["training_data_sha256"] == shipped.sidecar["training_data_sha256"], (
+        "the training data changed since the shipped model was trained: run `fda483 train`")
+    assert refit.sidecar["trained_on"] == shipped.sidecar["trained_on"]
+    refit.save(tmp_path)
+    assert hashlib.sha256((tmp_path / "categories.npz").read_bytes()).hexdigest() == shipped.sidecar["arrays_sha256"]
