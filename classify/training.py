@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
+from extract.pdf import engine
 from extract.records import Observation
 
 from . import Classifier, evaluate
@@ -82,7 +83,8 @@ def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: 
     model.sidecar |= {
         "trained_on": {
             "own_labels": {"count": len(labels), "files_sha256": _labels_sha256(labels_dir)},
-            "gold": {"documents": sorted(d.name for d in docs), "observations": len(gold)} if docs else None,
+            "gold": {"documents": sorted(d.name for d in docs), "observations": len(gold),
+                     "read_with": engine()} if docs else None,
         },
         "training_data_sha256": examples_sha256(examples),
         "cross_validation": cv,

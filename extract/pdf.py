@@ -99,6 +99,14 @@ def tesseract_version(tesseract: str) -> str:
     return (proc.stdout or proc.stderr).split("\n", 1)[0].strip()
 
 
+def engine() -> dict:
+    """What the text is read with: the same PDF can read differently with another tesseract or
+    pdfium (page rendering), so results that depend on the text record this."""
+    tess = tesseract_path()
+    return {"tesseract": tesseract_version(tess) if tess else None, "pypdfium2": pdfium.PYPDFIUM_INFO.version,
+            "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI}
+
+
 def default_cache_dir() -> Path | None:
     """Where OCR results are kept between runs: $FDA483_CACHE, else ~/.cache/fda483 ("" disables)."""
     value = os.environ.get("FDA483_CACHE")

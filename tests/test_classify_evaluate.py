@@ -3,6 +3,8 @@ the 23 real 483s of ../shared (grouped by document), held to the issue's targets
 from __future__ import annotations
 
 import hashlib
+
+from extract.pdf import engine
 import json
 from collections import Counter
 
@@ -100,8 +102,13 @@ def test_shipped_model_is_what_train_makes_of_its_data(shared, tmp_path):
     """`fda483 train --gold ... --pdfs ...` on today's labels and gold gives the shipped
     arrays byte for byte (the cross-validation, which only fills the sidecar, is skipped)."""
     data = shared / "data" / "483s"
-    docs = evaluate.read_gold(data / "gold", data / "pdfs", cache_dir=default_cache_dir())
     shipped = model_module.load()
+    recorded = shipped.sidecar["trained_on"]["gold"]["read_with"]
+    if recorded != engine():
+        # Another tesseract or pdfium reads the scanned gold a little differently, so the model
+        # cannot be refitted byte for byte here; where the engine matches, it must be.
+        pytest.skip(f"the gold was read with {recorded} for the shipped model, here with {engine()}")
+    docs = evaluate.read_gold(data / "gold", data / "pdfs", cache_dir=default_cache_dir())
     refit = fit_model(label_examples(), docs, cross_validate=False)
     assert refit.sidecar["training_data_sha256"] == shipped.sidecar["training_data_sha256"], (
         "the training data changed since the shipped model was trained: run `fda483 train`")

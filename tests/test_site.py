@@ -526,8 +526,11 @@ def test_cmo_observations_lists_each_observation_once_per_category(site_db):
     expected = query(site_db, """
         select count(*) as n from observation_categories oc join observations o on o.id = oc.observation_id
         join inspections i on i.id = o.inspection_id join facilities f on f.fei = i.fei
-        join companies c on c.id = f.company_id where c.kind = 'cdmo'""")[0]["n"]
+        join companies c on c.id = f.company_id
+        where c.kind in ('cmo_only', 'cmo_hybrid_branded', 'cmo_hybrid_generics', 'cdmo')
+           or c.id in (select cmo_id from cmo_relationships)""")[0]["n"]
     assert len(got) == expected
-    assert {r["company_id"] for r in got} <= {"northwind-sterile-solutions"}
+    # Northwind is a CDMO; Sarvam counts as a contract manufacturer because it supplies Calder's API
+    assert {r["company_id"] for r in got} <= {"northwind-sterile-solutions", "sarvam-actives"}
     home = page(site_db, "/")
     assert "cmo_observations?category=aseptic_processing" in home
