@@ -17,15 +17,17 @@ _BY_X = attrgetter("x0", "top")
 class _Row:
     """A line being built: its words, and the band (top, bottom) the next word is compared with."""
 
-    __slots__ = ("words", "top", "bottom", "banded")
+    __slots__ = ("words", "top", "bottom", "banded", "last_x0")
 
     def __init__(self, w: Word):
         self.words = [w]
         self.top, self.bottom = w.top, w.bottom
         self.banded = 1  # words the band has been taken from
+        self.last_x0 = w.x0
 
     def add(self, w: Word) -> None:
         self.words.append(w)
+        self.last_x0 = w.x0
         if not _HAS_ALNUM.search(w.text):  # a comma's sliver of a box says nothing of the line
             return
         h = w.bottom - w.top
@@ -55,44 +57,52 @@ def group_lines(words: list[Word]) -> list[Line]:
     height keeps one swollen box (a stroke of the border, a mark, a box OCR drew over two lines)
     from pulling the next line in.
     """
-    rows: list[_Row] = []
-    buckets: dict[int, set[int]] = {}
+    ordered = sorted(words, key=_BY_X)
+    if not ordered:
+        return []
     size = _BUCKET
-    for w in sorted(words, key=_BY_X):
-        top, bottom, x0 = w.top, w.bottom, w.x0
+    # Rows are found through the height band their centre sits in: buckets[centre // size + offset],
+    # the offset keeping boxes that start above the page (OCR does that) at an index >= 0.
+    offset = 4 - min(int((w.top + w.bottom) / 2 / size) - int(max(w.bottom - w.top, 0.0) / size) - 3
+                     for w in ordered)
+    buckets: list[list[int]] = [[] for _ in range(offset + int(max(w.bottom for w in ordered) / size) + 4)]
+    rows: list[_Row] = []
+    for w in ordered:
+        top, bottom = w.top, w.bottom
         h = bottom - top
         if h <= 0:
             continue
+        right_of = w.x0 + 0.5
         best, best_overlap = None, 0.0
-        centre = int((top + bottom) / 2 / size)
+        centre = int((top + bottom) / 2 / size) + offset
         reach = int(h / size) + 3
-        for b in range(centre - reach, centre + reach + 1):
-            found = buckets.get(b)
-            if not found:
-                continue
+        for found in buckets[centre - reach : centre + reach + 1]:
             for k in found:
                 row = rows[k]
-                if row.words[-1].x0 > x0 + 0.5:
+                if row.last_x0 > right_of:
                     continue
-                overlap = (row.bottom if row.bottom < bottom else bottom) - (row.top if row.top > top else top)
+                rtop, rbottom = row.top, row.bottom
+                overlap = (rbottom if rbottom < bottom else bottom) - (rtop if rtop > top else top)
                 if overlap <= 0:
                     continue
-                band = row.bottom - row.top
+                band = rbottom - rtop
                 # a comma or period is a sliver at the baseline: it needs only to touch the line
                 need = 0.5 * (h if h < band else band) if h >= 0.6 * band else 0.25 * h
                 if overlap >= need and (overlap > best_overlap or (overlap == best_overlap and k < best)):
                     best, best_overlap = k, overlap
         if best is None:
+            buckets[centre].append(len(rows))
             rows.append(_Row(w))
-            buckets.setdefault(centre, set()).add(len(rows) - 1)
             continue
         row = rows[best]
-        before = int((row.top + row.bottom) / 2 / size)
+        before = int((row.top + row.bottom) / 2 / size) + offset
         row.add(w)
-        after = int((row.top + row.bottom) / 2 / size)
+        after = int((row.top + row.bottom) / 2 / size) + offset
         if after != before:
-            buckets[before].discard(best)
-            buckets.setdefault(after, set()).add(best)
+            buckets[before].remove(best)
+            if after >= len(buckets):
+                buckets.extend([] for _ in range(after - len(buckets) + 4))
+            buckets[after].append(best)
     rows.sort(key=_middle)
     return [undouble(Line(merge_fragments(r.words))) for r in rows]
 

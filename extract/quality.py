@@ -64,9 +64,12 @@ def word_share(text: str) -> tuple[float, int]:
     return hits / len(tokens), len(tokens)
 
 
+_SQUASHED_LABELS = [_NORM.sub("", label) for label in FORM_LABELS]
+
+
 def label_share(text: str) -> float:
     squashed = _NORM.sub("", text.lower())
-    found = sum(1 for label in FORM_LABELS if _NORM.sub("", label) in squashed)
+    found = sum(1 for label in _SQUASHED_LABELS if label in squashed)
     return found / len(FORM_LABELS)
 
 
