@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 from .records import Line, Word
 
@@ -10,6 +11,7 @@ _BUCKET = 4.0  # points: rows are found by the height band they sit in
 
 
 _HAS_ALNUM = re.compile(r"\w")
+_BY_X = attrgetter("x0", "top")
 
 
 class _Row:
@@ -56,7 +58,7 @@ def group_lines(words: list[Word]) -> list[Line]:
     rows: list[_Row] = []
     buckets: dict[int, set[int]] = {}
     size = _BUCKET
-    for w in sorted(words, key=lambda w: (w.x0, w.top)):
+    for w in sorted(words, key=_BY_X):
         top, bottom, x0 = w.top, w.bottom, w.x0
         h = bottom - top
         if h <= 0:

@@ -82,10 +82,27 @@ def is_scanned(page: pdfium.PdfPage) -> bool:
     """True when one image covers most of the page: a scan, whatever text layer lies over it."""
     width, height = page.get_size()
     area = width * height
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
-        if (right - left) * (top - bottom) >= 0.5 * area:
+    raw = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                       ctypes.byref(top))
+        if (right.value - left.value) * (top.value - bottom.value) < 0.5 * area:
+            continue
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             return True
+        # a form XObject as big as the page: look for the scan inside it
+        for j in range(pdfium_c.FPDFFormObj_CountObjects(obj)):
+            inner = pdfium_c.FPDFFormObj_GetObject(obj, j)
+            if pdfium_c.FPDFPageObj_GetType(inner) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                pdfium_c.FPDFPageObj_GetBounds(inner, ctypes.byref(left), ctypes.byref(bottom),
+                                               ctypes.byref(right), ctypes.byref(top))
+                if (right.value - left.value) * (top.value - bottom.value) >= 0.5 * area:
+                    return True
     return False
 
 
@@ -169,29 +186,26 @@ def layer_words(page: pdfium.PdfPage) -> list[Word]:
         rect = pdfium_c.FS_RECTF()
         ref = ctypes.byref(rect)
         get_box = pdfium_c.FPDFText_GetLooseCharBox
-
-        def box(i):
-            get_box(raw, i, ref)
-            return rect.left, height - rect.top, rect.right, height - rect.bottom
-
         words = []
         for m in _WORD_RUN.finditer(text):
-            w = _word(text, m.start(), m.end(), box)
+            start, end = m.start(), m.end()
+            get_box(raw, start, ref)
+            x0, top, x1, bottom = rect.left, height - rect.top, rect.right, height - rect.bottom
+            if end - start > 1:
+                get_box(raw, end - 1, ref)
+                ltop, lbottom = height - rect.top, height - rect.bottom
+                if abs(ltop - top) > (bottom - top) * 1.5:
+                    # The run jumps lines without a separator (it happens in OCR layers): keep the start's box.
+                    x1 = x0 + (bottom - top) * 0.5 * (end - start)
+                else:
+                    x0, x1 = min(x0, rect.left), max(x1, rect.right)
+                    top, bottom = min(top, ltop), max(bottom, lbottom)
             # pdfium writes "\r\n" of its own between runs it could not join; a real space is the layer's
-            w.spaced = m.start() == 0 or text[m.start() - 1] not in "\r\n"
-            words.append(w)
+            spaced = start == 0 or text[start - 1] not in "\r\n"
+            words.append(Word(m.group(), x0, top, x1, bottom, spaced))
         return words
     finally:
         textpage.close()
-
-
-def _word(text, start, end, box):
-    x0, top, _, bottom = box(start)
-    lx0, ltop, x1, lbottom = box(end - 1)
-    if abs(ltop - top) > (bottom - top) * 1.5:
-        # The run jumps lines without a separator (it happens in OCR layers): keep the start's box.
-        x1, ltop, lbottom = x0 + (bottom - top) * 0.5 * (end - start), top, bottom
-    return Word(text[start:end], min(x0, lx0), min(top, ltop), max(x1, x0), max(bottom, lbottom))
 
 
 # --- OCR ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ SOURCE_OCR = "ocr"  # our Tesseract run on the rendered page
 SOURCE_NONE = "none"  # not read: no usable layer and OCR unavailable or failed
 
 
-@dataclass
+@dataclass(slots=True)
 class Word:
     text: str
     x0: float
@@ -25,7 +25,7 @@ class Word:
     spaced: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     words: list[Word]
 

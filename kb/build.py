@@ -2,7 +2,12 @@
 sha256, each document is committed on its own, and the derived shape is declared at the end."""
 from __future__ import annotations
 
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -69,13 +74,16 @@ def build(
     workers: int = 1,
     cache_dir: Path | None = None,
     force: bool = False,
-    on_start=None,
     on_done=None,
     registry: Registry | None = None,
     media_ids: dict[str, list[str]] | None = None,
     media_source: str = "mapping",
 ) -> BuildResult:
-    """Build the given PDFs into `db`. on_start(path) and on_done(path, status, detail) report progress.
+    """Build the given PDFs into `db`; on_done(path, status, detail, seconds) reports each file.
+
+    With `workers` > 1 and several files to read, that many files are read at once, each in a
+    process of its own with one tesseract; they are saved in input order, one transaction each,
+    so a rebuild gives the same rows and ids whatever finished first.
 
     `registry` (default: data/companies.yml, loaded before any document is read, so that a bad
     registry stops the build with its RegistryError before anything is written) is synced into
@@ -87,12 +95,23 @@ def build(
         registry = load_registry()
     store.save_categories(db)
     result = BuildResult()
-    for path in find_pdfs(inputs):
-        if on_start:
-            on_start(path)
-        status, detail = build_one(db, path, ocr, workers, cache_dir, force, result)
+    planned = [(path, plan(db, path, force)) for path in find_pdfs(inputs)]
+    jobs = [job for _, job in planned if isinstance(job, Job)]
+    outcomes = read_all(jobs, ocr, workers, cache_dir)
+    for path, job in planned:
+        if isinstance(job, Job):
+            outcome = next(outcomes)
+            status, detail = save(db, job, outcome, result)
+            seconds = outcome.seconds
+        else:
+            status, detail = job
+            seconds = 0.0
+            if status == "unchanged" and not detail:
+                result.unchanged.append(str(path))
+            else:
+                result.failed.append((str(path), detail.removeprefix("failed earlier: ")))
         if on_done:
-            on_done(path, status, detail)
+            on_done(path, status, detail, seconds)
     if media_ids:
         with db.atomic():
             result.media_unmatched = save_media_mapping(db, media_ids, media_source)
@@ -101,44 +120,92 @@ def build(
     return result
 
 
-def build_one(db, path: Path, ocr, workers, cache_dir, force, result: BuildResult) -> tuple[str, str]:
+@dataclass
+class Job:
+    """A file to read: it is new, changed, or read by an older extractor."""
+
+    path: Path
+    resolved: Path
+    size: int
+    sha256: str
+    known: bool  # the database has a row for this path already
+
+
+@dataclass
+class Outcome:
+    doc: extract.Document | None
+    error: str | None
+    seconds: float
+
+
+def plan(db: Database, path: Path, force: bool) -> Job | tuple[str, str]:
+    """A Job for a file to read, or (status, detail) for one that needs no reading."""
     resolved = path.resolve()
     try:
         size = resolved.stat().st_size
         sha = sha256_file(resolved)
     except OSError as ex:
-        result.failed.append((str(path), f"cannot read file: {ex.strerror or ex}"))
         return "failed", f"cannot read file: {ex.strerror or ex}"
     row = db.execute(
         "select sha256, status, extractor_version, error from documents where path = ?", [str(resolved)]
     ).fetchone()
     if row and not force and row[0] == sha and row[2] == store.EXTRACTOR_VERSION:
         if row[1] == "failed":
-            result.failed.append((str(path), row[3]))
             return "unchanged", f"failed earlier: {row[3]}"
-        result.unchanged.append(str(path))
         return "unchanged", ""
+    return Job(path, resolved, size, sha, row is not None)
+
+
+def read(job: Job, ocr: str, workers: int, cache_dir: Path | None) -> Outcome:
+    """Extract one file; every failure becomes an error message, never an exception."""
+    started = time.perf_counter()
     try:
-        doc = extract.extract_document(resolved, ocr=ocr, workers=workers, cache_dir=cache_dir, sha256=sha)
-        classify_document(doc)
+        doc = extract.extract_document(job.resolved, ocr=ocr, workers=workers, cache_dir=cache_dir, sha256=job.sha256)
     except extract.ExtractError as ex:
-        error = str(ex)
+        return Outcome(None, str(ex), time.perf_counter() - started)
     except Exception as ex:  # a bug or a library fault on one file must not stop the others
-        error = f"internal error while reading: {type(ex).__name__}: {ex}"
-    else:
-        error = None
-    if error is not None:
+        return Outcome(None, f"internal error while reading: {type(ex).__name__}: {ex}", time.perf_counter() - started)
+    return Outcome(doc, None, time.perf_counter() - started)
+
+
+def read_all(jobs: list[Job], ocr: str, workers: int, cache_dir: Path | None) -> Iterator[Outcome]:
+    """Outcomes of the jobs in their order; several files at once when workers > 1."""
+    if workers <= 1 or len(jobs) <= 1:
+        # one file at a time; a single file still OCRs `workers` pages at once
+        return (read(job, ocr, workers, cache_dir) for job in jobs)
+    # Processes, not threads: pdfium is not thread-safe, and the text-layer work is Python's.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    results = pool.map(read, jobs, repeat(ocr), repeat(1), repeat(cache_dir), chunksize=1)
+
+    def ordered():
+        try:
+            yield from results
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    return ordered()
+
+
+def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple[str, str]:
+    """Classify and write one file's outcome in its own transaction; (status, detail)."""
+    doc, error = outcome.doc, outcome.error
+    if doc is not None:
+        try:
+            classify_document(doc)
+        except Exception as ex:  # recorded, like any other failure of one file
+            doc, error = None, f"internal error while classifying: {type(ex).__name__}: {ex}"
+    if doc is None:
         with db.atomic():
-            store.save_failure(db, resolved, sha, size, error)
-        result.failed.append((str(path), error))
+            store.save_failure(db, job.resolved, job.sha256, job.size, error)
+        result.failed.append((str(job.path), error))
         return "failed", error
     with db.atomic():
-        store.save_document(db, resolved, size, doc)
-    (result.updated if row else result.added).append(str(path))
+        store.save_document(db, job.resolved, job.size, doc)
+    (result.updated if job.known else result.added).append(str(job.path))
     result.observations += len(doc.observations)
     detail = f"{len(doc.observations)} observations"
     unread = [p.number for p in doc.pages if p.source == "none"]
     if unread:
         detail += f"; page(s) {', '.join(map(str, unread))} not read"
         result.unread_pages += len(unread)
-    return ("updated" if row else "added"), detail
+    return ("updated" if job.known else "added"), detail

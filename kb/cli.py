@@ -5,7 +5,6 @@ A thin layer: it parses options, calls extract/, classify/ and kb/, and reports.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -98,7 +97,8 @@ def extract_cmd(pdf, as_json, ocr, workers, no_cache):
               help="SQLite database to build into [default: data/fda483.db].")
 @click.option("--ocr", type=click.Choice(OCR_MODES), default="auto", show_default=True,
               help="auto: OCR pages whose text layer is missing or poor; always; never.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Tesseract processes to run at once.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Files to read at once, each in its own process with one tesseract.")
 @click.option("--force", is_flag=True, help="Re-read every file, even those unchanged since the last build.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
 @click.option("--media-ids", "media_ids_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -140,21 +140,15 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     db = builder.open_db(db_path)
     total = len(files)
     counter = {"n": 0}
-    clock = {}
 
-    def on_start(path):
+    def on_done(path, status, detail, seconds):
         counter["n"] += 1
-        clock["t"] = time.perf_counter()
-        click.echo(f"[{counter['n']}/{total}] {path.name} ... ", nl=False, err=True)
-
-    def on_done(path, status, detail):
-        seconds = time.perf_counter() - clock["t"]
-        text = f"{status}" + (f" ({detail})" if detail else "") + f" {seconds:.1f}s"
-        click.echo(text, err=True)
+        text = f"[{counter['n']}/{total}] {path.name} ... {status}" + (f" ({detail})" if detail else "")
+        click.echo(text + (f" {seconds:.1f}s" if seconds else ""), err=True)
 
     cache = None if no_cache else default_cache_dir()
     result = builder.build(db, inputs, ocr=ocr, workers=workers, cache_dir=cache, force=force,
-                           on_start=on_start, on_done=on_done, registry=registry, media_ids=media_ids,
+                           on_done=on_done, registry=registry, media_ids=media_ids,
                            media_source=media_ids_path.name if media_ids_path else "mapping")
     click.echo(
         f"{db_path}: {len(result.added)} added, {len(result.updated)} updated, "

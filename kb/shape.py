@@ -206,11 +206,11 @@ VIEWS = {
         join companies c on c.id = g.group_id
         left join categories cat on cat.code = o.primary_category
     """,
-    # Every observation at a contract manufacturer's sites, once per category it discusses
-    # (not only its primary): "every aseptic-processing observation at contract manufacturers".
-    "cmo_observations": f"""
+    # Every observation at a company's sites (its subsidiaries' included), once per category it
+    # discusses, primary or not: what company pages and the CMO questions count.
+    "company_observation_categories": """
         select
-            c.id as company_id,
+            g.group_id as company_id,
             c.name as company,
             c.kind,
             f.fei,
@@ -233,7 +233,11 @@ VIEWS = {
         join company_groups g on g.company_id = f.company_id
         join companies c on c.id = g.group_id
         join categories cat on cat.code = oc.category
-        where c.kind in {_CMO_KINDS} or c.id in (select cmo_id from cmo_relationships)
+    """,
+    # The same at contract manufacturers: "every aseptic-processing observation at CMOs".
+    "cmo_observations": f"""
+        select * from company_observation_categories
+        where kind in {_CMO_KINDS} or company_id in (select cmo_id from cmo_relationships)
     """,
     # Findings per contract manufacturer (by kind, or named as one in cmo_relationships), by
     # category and year.

@@ -161,3 +161,25 @@ def _frames_within(page, seconds):
             break
         page.wait_for_timeout(100)
     return page.frames
+
+
+def test_aseptic_processing_at_contract_manufacturers_and_a_company_page(page, site_server, site_db):
+    """From the home page, without SQL: every aseptic-processing observation at contract
+    manufacturers, then the contract manufacturer's own page with its sites and its client."""
+    from playwright.sync_api import expect
+
+    page.goto(site_server + "/")
+    page.get_by_role("link", name="Every aseptic-processing observation at contract manufacturers").click()
+    expected = one(site_db, "select count(*) from cmo_observations where category = 'aseptic_processing'")[0]
+    assert expected > 0, "the samples hold aseptic-processing observations at their CDMO"
+    expect(page.locator("h3").first).to_contain_text(f"{expected} row")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows.first.locator("td.col-category")).to_contain_text("aseptic_processing")
+    shot(page, "09-aseptic-at-cmos")
+
+    page.goto(site_server + "/fda483/companies/northwind-sterile-solutions")
+    expect(page.locator("h1")).to_have_text("Northwind Sterile Solutions")
+    expect(page.get_by_text("Formerly Harbor Parenteral Services")).to_be_visible()
+    expect(page.get_by_role("link", name="Aseptic processing and sterility assurance")).to_be_visible()
+    expect(page.get_by_role("link", name="Calder Biologics")).to_be_visible()
+    shot(page, "10-company")

@@ -534,3 +534,14 @@ def test_cmo_observations_lists_each_observation_once_per_category(site_db):
     assert {r["company_id"] for r in got} <= {"northwind-sterile-solutions", "sarvam-actives"}
     home = page(site_db, "/")
     assert "cmo_observations?category=aseptic_processing" in home
+
+
+def test_company_page_category_links_list_the_rows_it_counts(site_db):
+    html = page(site_db, "/fda483/companies/northwind-sterile-solutions")
+    counted = query(site_db, "select count(*) as n from company_observation_categories "
+                             "where company_id = 'northwind-sterile-solutions' and category = 'aseptic_processing'")[0]["n"]
+    assert f">{counted}<" in html.replace(" ", "")
+    listed = rows(site_db, "/fda483/company_observation_categories?company_id=northwind-sterile-solutions"
+                           "&category=aseptic_processing&_size=max")
+    assert len(listed) == counted > 0
+    assert "company_observation_categories?company_id=northwind-sterile-solutions&amp;category=aseptic_processing" in html

@@ -224,15 +224,10 @@ async def company_page(db, company_id):
     by_category = await _rows(
         db,
         """
-        select oc.category as code, cat.name, count(*) as observations, min(i.year) as first_year,
-               max(i.year) as last_year, sum(o.repeat) as repeats
-        from observation_categories oc
-        join observations o on o.id = oc.observation_id
-        join inspections i on i.id = o.inspection_id
-        join facilities f on f.fei = i.fei
-        join company_groups g on g.company_id = f.company_id
-        join categories cat on cat.code = oc.category
-        where g.group_id = ? group by oc.category order by observations desc, oc.category
+        select category as code, category_name as name, count(*) as observations, min(year) as first_year,
+               max(year) as last_year, sum(repeat) as repeats
+        from company_observation_categories
+        where company_id = ? group by category order by observations desc, category
         """,
         [company_id],
     )
