@@ -45,3 +45,9 @@ def project_registry():
     from kb.registry import load_registry
 
     return load_registry()
+
+
+def shingles(text: str, n: int = 8) -> set[str]:
+    """Every run of n words of a text, lower-cased: what "copied" is measured by."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}

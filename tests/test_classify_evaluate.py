@@ -63,13 +63,13 @@ def test_report_has_the_table_and_the_confusion():
 # --- the 23 real 483s -------------------------------------------------------------------------
 
 # The targets. The one not reached is marked, strictly, so that the test says so when
-# it is: categories micro-F1 measured 0.79 (see the evaluate table in the notes).
+# it is: categories micro-F1 measured 0.799 with 549 own labels (0.796 with 318, 0.793 with 273).
 TARGETS = [
     ("cfr_exact", 0.90),
     ("cfr_section", 0.95),
     ("primary_category", 0.92),
     pytest.param("categories_micro_f1", 0.85, marks=pytest.mark.xfail(
-        strict=True, reason="measured 0.79: the gold's secondary categories are judgement calls that our "
+        strict=True, reason="measured 0.799: the gold's secondary categories are judgement calls that our "
                             "labels and cues reproduce only in part")),
     ("categories_macro_f1", 0.75),
 ]

@@ -16,7 +16,7 @@ from classify.citations import match_citation
 from classify.labels import LabelError, label_examples, read_labels
 from classify.model import Item, ModelError, clean_text, load, train
 from classify.taxonomy import codes
-from shared_paths import GOLD, gold_files, need
+from shared_paths import GOLD, gold_files, need, shingles
 
 
 # --- cleaning ---------------------------------------------------------------------------------
@@ -64,11 +64,6 @@ def test_each_label_cfr_is_what_its_citation_matches():
     assert wrong == []
 
 
-def _shingles(text: str, n: int = 8) -> set[str]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
 def test_labels_do_not_copy_gold_text():
     """Our labels are our own words: no run of 8 words of a label's details appears in the
     gold's first or last words or citations. (Citations are compared from the details only:
@@ -78,8 +73,8 @@ def test_labels_do_not_copy_gold_text():
     for doc in gold_files():
         for o in doc["observations"]:
             for key in ("citation", "first_words", "last_words"):
-                gold_text |= _shingles(o.get(key) or "")
-    copied = [(lab.id, s) for lab in read_labels() for s in _shingles(lab.text) & gold_text]
+                gold_text |= shingles(o.get(key) or "")
+    copied = [(lab.id, s) for lab in read_labels() for s in shingles(lab.text) & gold_text]
     assert copied == []
 
 

@@ -5,6 +5,10 @@ import sys
 
 import pytest
 
+from classify.labels import read_labels
+from extract.pdf import default_cache_dir, read_pages
+from shared_paths import shingles
+
 # Extraction targets (the extraction issue); classification is measured by `fda483 evaluate`.
 TARGETS = {
     "fields:mean": 0.95,
@@ -40,3 +44,16 @@ def test_every_real_483_is_read_without_error(measures):
 @pytest.mark.parametrize("measure,target", TARGETS.items())
 def test_extraction_meets_target(measures, measure, target):
     assert measures[measure] >= target, f"{measure} = {measures[measure]} (target {target})"
+
+
+def test_our_labels_copy_no_text_of_the_real_483s(shared, measures):
+    """Our labelled observations are our own words: no run of 8 words of a label's details
+    appears in the whole text read from the 23 real 483s (OCR cached by the scorer's run)."""
+    real = set()
+    for path in sorted((shared / "data" / "483s" / "pdfs").glob("*.pdf")):
+        pages, _ = read_pages(path, cache_dir=default_cache_dir())
+        for page in pages:
+            real |= shingles(page.text)
+    assert len(real) > 30_000  # the corpus was read (about 48,000 runs)
+    copied = [(lab.id, s) for lab in read_labels() for s in shingles(lab.text) & real]
+    assert copied == []
