@@ -12,6 +12,8 @@ _BUCKET = 4.0  # points: rows are found by the height band they sit in
 
 _HAS_ALNUM = re.compile(r"\w")
 _BY_X = attrgetter("x0", "top")
+_TOP = attrgetter("top")
+_BOTTOM = attrgetter("bottom")
 
 
 class _Row:
@@ -62,10 +64,11 @@ def group_lines(words: list[Word]) -> list[Line]:
         return []
     size = _BUCKET
     # Rows are found through the height band their centre sits in: buckets[centre // size + offset],
-    # the offset keeping boxes that start above the page (OCR does that) at an index >= 0.
-    offset = 4 - min(int((w.top + w.bottom) / 2 / size) - int(max(w.bottom - w.top, 0.0) / size) - 3
-                     for w in ordered)
-    buckets: list[list[int]] = [[] for _ in range(offset + int(max(w.bottom for w in ordered) / size) + 4)]
+    # the offset keeping every index a word can reach >= 0 (OCR boxes can start above the page).
+    top_most = min(map(_TOP, ordered))
+    bottom_most = max(map(_BOTTOM, ordered))
+    offset = 4 + int((bottom_most - top_most) / size) + 3 - int(top_most / size)
+    buckets: list[list[int]] = [[] for _ in range(offset + int(bottom_most / size) + 4)]
     rows: list[_Row] = []
     for w in ordered:
         top, bottom = w.top, w.bottom
@@ -141,10 +144,14 @@ def undouble(line: Line) -> Line:
     Only when most longer words of the line are doubled: "1100" or "Mississippi" on a normal
     line stay as they are.
     """
-    longer = [w for w in line.words if len(w.text) >= 4]
+    longer = [w.text for w in line.words if len(w.text) >= 4]
     if not longer:
         return line
-    doubled = sum(1 for w in longer if _is_doubled(w.text))
+    # a doubled word starts with a pair: most lines are done with after this cheap look
+    pairs = sum(1 for t in longer if t[0] == t[1])
+    if pairs < 0.6 * len(longer):
+        return line
+    doubled = sum(1 for t in longer if _is_doubled(t))
     if doubled < 0.6 * len(longer):
         return line
     for w in line.words:
