@@ -6,9 +6,10 @@
 1. Text layer: our page reader with --ocr never (pdfium words, line grouping, quality score)
    against `pdftotext -layout` and plain pdfplumber `extract_text`, over every page.
    Target: within 3x of pdftotext.
-2. OCR: our OCR path (render at 300 dpi, tesseract TSV, lines, quality) against raw `tesseract`
+2. OCR: our OCR path (render at 300 dpi, redaction boxes, tesseract TSV, lines) against raw `tesseract`
    on the same page images at the same resolution (rendered beforehand, not timed), both with
-   OMP_THREAD_LIMIT=1 (tesseract's own threads slow it several-fold on a shared machine).
+   OMP_THREAD_LIMIT=1 (tesseract's own threads slow it several-fold on a shared machine). Ours
+   includes everything read_pages does for such a page: render, redaction boxes, TSV, lines.
    Target: within 1.25x of raw tesseract.
 3. Workers: the whole directory built as `fda483 build` does it (--ocr auto, no cache, a fresh
    database) with 1 and with 2 workers. Target: 2 workers at least 1.7x faster.
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import pdfplumber  # noqa: E402
 
-from extract import layout, pdf, quality  # noqa: E402
+from extract import pdf, quality, redact  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "data" / "483s" / "pdfs"
 
@@ -47,8 +48,16 @@ def best_of(repeat: int, *fns):
     return best
 
 
+def page_count(path) -> int:
+    doc = pdf.open_pdf(path)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
 def text_layer(pdfs, repeat):
-    pages = sum(len(pdf.open_pdf(p)) for p in pdfs)
+    pages = sum(page_count(p) for p in pdfs)
 
     def ours():
         for p in pdfs:
@@ -81,12 +90,8 @@ def ocr_pages(pdfs, n_pages):
     for p in pdfs:
         doc = pdf.open_pdf(p)
         for i in range(len(doc)):
-            page = doc[i]
-            lines = layout.group_lines(pdf.layer_words(page))
-            q = quality.score_lines(lines)
-            if q < pdf.USABLE or (pdf.is_scanned(page) and q < pdf.GOOD):
+            if pdf.read_layer(doc, i, [])[1]:
                 chosen.append((p, i))
-            page.close()
         doc.close()
     step = max(1, len(chosen) // n_pages)
     return chosen[::step][:n_pages]
@@ -115,13 +120,17 @@ def ocr(pdfs, n_pages, repeat):
                 subprocess.run([tess, str(img), "stdout"], capture_output=True, env=env, check=True)
 
         def ours():
+            # what read_pages does for a page it OCRs (without the cache): render, redaction
+            # boxes, tesseract, lines, quality
             for p, i in pages:
                 doc = pdf.open_pdf(p)
                 page = doc[i]
-                words = pdf.ocr_image(pdf.render_page(page), tesseract=tess)
-                quality.score_lines(layout.group_lines(words))
+                image = pdf.render_page(page)
                 page.close()
                 doc.close()
+                boxes = redact.find_boxes(image, pdf.OCR_DPI)
+                tsv = pdf.ocr_tsv(image, tesseract=tess)
+                quality.score_lines(pdf.ocr_lines(tsv, boxes))
 
         t_ours, t_raw = best_of(repeat, ours, raw)
     n = len(pages)

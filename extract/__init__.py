@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from . import header, observations
-from .pdf import ExtractError, default_cache_dir, read_pages, sha256_file
+from .pdf import ExtractError, read_pages, sha256_file
 from .records import Document, Page
 
 __all__ = ["extract_document", "ExtractError", "Document", "is_form_483"]

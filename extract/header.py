@@ -104,7 +104,6 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
         ]
         if not words:
             continue
-        text = " ".join(w.text for w in words)
         if NOTICE.search(line.text):
             break
         if stop is None and out:
@@ -180,10 +179,9 @@ def clean_value(text: str) -> str | None:
     return text or None
 
 
-def parse_header_page(page: Page, labels: dict[str, Label] | None = None) -> dict:
+def parse_header_page(page: Page) -> dict:
     """Header fields read from one page's boxes (keys missing where the box was not found)."""
-    if labels is None:
-        labels = infer_labels(find_labels(page.lines, HEADER_KEYS, y_max=page.height * 0.5), page)
+    labels = infer_labels(find_labels(page.lines, HEADER_KEYS, y_max=page.height * 0.5), page)
     out: dict = {}
 
     def value(key, sep=" ", max_lines=4):
@@ -355,10 +353,6 @@ def parse_footer(page: Page) -> tuple[list[str], str | None]:
             if issued:
                 break
     return people, issued
-
-
-def page_labels(page: Page) -> dict[str, Label]:
-    return find_labels(page.lines, HEADER_KEYS, y_max=page.height * 0.5)
 
 
 def parse_header(pages: list[Page], max_pages: int = 6) -> Header:

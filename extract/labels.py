@@ -79,26 +79,35 @@ def _min_score(label: str) -> float:
     return 88 if n <= 10 else 82 if n <= 16 else 78
 
 
-def find_in_line(line: Line, key: str, index: int = 0) -> Label | None:
-    """The words of `line` that spell label `key`, or None."""
-    words = line.words
-    if not words:
-        return None
-    # squashed line with, per character, the word it came from
+# Each key's variants folded once, with the score they need.
+_NEEDLES: dict[str, tuple[tuple[str, float], ...]] = {
+    key: tuple((fold(v), _min_score(v)) for v in variants) for key, variants in LABELS.items()
+}
+
+
+def _folded(words: list[Word]) -> tuple[str, list[int]]:
+    """A line's words folded into one string, with, per character, the index of its word."""
     chars, owners = [], []
     for wi, w in enumerate(words):
         s = fold(w.text)
         chars.append(s)
         owners.extend([wi] * len(s))
-    hay = "".join(chars)
+    return "".join(chars), owners
+
+
+def find_in_line(line: Line, key: str, index: int = 0, folded: tuple[str, list[int]] | None = None) -> Label | None:
+    """The words of `line` that spell label `key`, or None. `folded`: the line's _folded(words)."""
+    words = line.words
+    if not words:
+        return None
+    hay, owners = folded or _folded(words)
     if not hay:
         return None
     best = None
-    for variant in LABELS[key]:
-        needle = fold(variant)
+    for needle, min_score in _NEEDLES[key]:
         if len(hay) < len(needle) * 0.6:
             continue
-        al = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=_min_score(variant))
+        al = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=min_score)
         if al is None:
             continue
         if best is None or al.score > best[0]:
@@ -122,8 +131,9 @@ def find_labels(lines: list[Line], keys=None, y_min: float | None = None, y_max:
             continue
         if not any(c.isupper() for c in line.text):
             continue
+        folded = _folded(line.words)
         for key in keys or LABELS:
-            lab = find_in_line(line, key, i)
+            lab = find_in_line(line, key, i, folded)
             if lab and (key not in found or lab.score > found[key].score):
                 found[key] = lab
     _drop_overlaps(found)

@@ -103,8 +103,6 @@ def group_lines(words: list[Word]) -> list[Line]:
         after = int((row.top + row.bottom) / 2 / size) + offset
         if after != before:
             buckets[before].remove(best)
-            if after >= len(buckets):
-                buckets.extend([] for _ in range(after - len(buckets) + 4))
             buckets[after].append(best)
     rows.sort(key=_middle)
     return [undouble(Line(merge_fragments(r.words))) for r in rows]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels, fold
-from .records import Line, Observation, Page
+from .records import Observation, Page
 from .text import count_redactions, join_lines, normalise_redactions, strip_edges
 
 # "OBSERVATION 1", "OBSERVATION #1", "OBS ERVATION 1", "0BSERVATlON l", "Observation No. 1:"
@@ -237,16 +237,14 @@ def _split_list(lines: list[BodyLine]) -> list[_Draft]:
             continue
         if drafts:
             drafts[-1].lines.append(bl)
-    return drafts if len(drafts) >= 1 else []
+    return drafts
 
 
 def _finish(d: _Draft) -> Observation:
     kept = [bl for bl in d.lines if not _BIMO_INTRO.match(bl.text)]
     text = normalise_redactions(join_lines([bl.text for bl in kept]))
-    repeat_note = None
-    for m in _REPEAT.finditer(text):
-        repeat_note = _sentence_at(text, m.start())
-        break
+    m = _REPEAT.search(text)
+    repeat_note = _sentence_at(text, m.start()) if m else None
     if repeat_note:
         # A mark after the observation's text annotates the whole of it: keep it out of the text.
         # One inside the text (on an item of a list) stays where it is printed.

@@ -25,7 +25,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from . import layout, quality, redact
-from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Page, Word
+from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Line, Page, Word
 
 OCR_DPI = 300
 OCR_MODES = ("auto", "always", "never")
@@ -256,11 +256,6 @@ def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> s
     return proc.stdout.decode("utf-8", "replace")
 
 
-def ocr_image(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> list[Word]:
-    """Run tesseract on one page image; its words with boxes in PDF points."""
-    return parse_tsv(ocr_tsv(image, dpi, tesseract), scale=72 / dpi)
-
-
 def parse_tsv(tsv: str, scale: float) -> list[Word]:
     words = []
     for row in tsv.splitlines()[1:]:
@@ -276,6 +271,33 @@ def parse_tsv(tsv: str, scale: float) -> list[Word]:
 
 
 # --- pages ----------------------------------------------------------------------------------
+
+
+def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str]) -> tuple[Page, bool]:
+    """Page `index`'s own text layer as a Page, and whether --ocr auto should OCR it."""
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        scanned = is_scanned(page)
+        try:
+            words = layer_words(page)
+        except pdfium.PdfiumError as ex:
+            words = []
+            warnings.append(f"page {index + 1}: text layer unreadable ({ex})")
+    finally:
+        page.close()
+    lines = layout.group_lines(words)
+    if scanned:
+        # an old OCR layer: mend the words it split before scoring or using it
+        lines = [layout.join_split_words(line, quality.is_word) for line in lines]
+    layer = Page(index + 1, width, height, lines, SOURCE_TEXT, quality.score_lines(lines))
+    return layer, layer.quality < USABLE or (scanned and layer.quality < GOOD)
+
+
+def ocr_lines(tsv: str, boxes: list) -> list[Line]:
+    """The lines of a page's OCR: tesseract's words, redaction boxes marked, grouped into lines."""
+    return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
+
 
 
 def read_pages(
@@ -304,23 +326,7 @@ def read_pages(
         pages: list[Page | None] = [None] * n_pages
         todo: list[Page] = []  # layers of the pages that need OCR
         for i in range(n_pages):
-            page = pdf[i]
-            try:
-                width, height = page.get_size()
-                scanned = is_scanned(page)
-                try:
-                    words = layer_words(page)
-                except pdfium.PdfiumError as ex:
-                    words = []
-                    warnings.append(f"page {i + 1}: text layer unreadable ({ex})")
-            finally:
-                page.close()
-            lines = layout.group_lines(words)
-            if scanned:
-                # an old OCR layer: mend the words it split before scoring or using it
-                lines = [layout.join_split_words(line, quality.is_word) for line in lines]
-            layer = Page(i + 1, width, height, lines, SOURCE_TEXT, quality.score_lines(lines))
-            needs_ocr = layer.quality < USABLE or (scanned and layer.quality < GOOD)
+            layer, needs_ocr = read_layer(pdf, i, warnings)
             if ocr == "always" or (ocr == "auto" and needs_ocr):
                 todo.append(layer)
             elif ocr == "never" and layer.quality < USABLE:
@@ -373,12 +379,13 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
             page.close()
 
     def run(job):
+        """(tsv, boxes, whether either was made here rather than read from the cache)."""
         tsv, boxes, image = job
         if boxes is None:
             boxes = redact.find_boxes(image, OCR_DPI)
         if tsv is None:
             tsv = ocr_tsv(image, tesseract=tess)
-        return tsv, boxes
+        return tsv, boxes, image is not None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         # pdfium is not thread-safe: pages are rendered here, in order, while tesseract runs
@@ -394,16 +401,14 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
 
 
 def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
-    index = layer.number - 1
     try:
-        tsv, boxes = future.result()
+        tsv, boxes, fresh = future.result()
     except Exception as ex:  # one page's OCR failing must not lose the document
         warnings.append(f"page {layer.number}: OCR failed: {ex}")
         return _fallback(layer, f"OCR failed: {ex}")
-    if cache and (cache.get(index) is None or cache.get_boxes(index) is None):
-        cache.put(index, tsv, boxes)
-    words = redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes)
-    lines = layout.group_lines(words)
+    if cache and fresh:
+        cache.put(layer.number - 1, tsv, boxes)
+    lines = ocr_lines(tsv, boxes)
     score = quality.score_lines(lines)
     if ocr_mode != "always" and layer.lines and layer.quality >= score:
         return layer

@@ -129,7 +129,6 @@ DOCUMENT_KEYS = [
     "establishment_type", "inspection_start", "inspection_end", "date_issued", "issued_to", "investigators",
 ]
 OBSERVATION_KEYS = ["number", "page_start", "page_end", "repeat", "citation", "first_words", "last_words"]
-CLASSIFICATION_KEYS = ["cfr", "primary_category", "categories"]
 
 HEADER_FIELDS = [
     "fei",
