@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import classify  # noqa: E402
-from classify import Classifier, _citation_of  # noqa: E402
+from classify import Classifier, citation_of  # noqa: E402
 from classify import model as model_module  # noqa: E402
 from classify.citations import match_citation  # noqa: E402
 from extract.records import Observation  # noqa: E402
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
 
     def citations():
         for o in observations:
-            match_citation(_citation_of(o))
+            match_citation(citation_of(o))
 
     items = [model_module.Item(text=o.text or "", citation=o.citation, provision=None, firm_name=firm)
              for firm, obs in docs for o in obs]

@@ -66,7 +66,8 @@ class Classification:
         return obs
 
 
-def _citation_of(obs: Observation) -> str | None:
+def citation_of(obs: Observation) -> str | None:
+    """What an observation's provision is matched on: its citation, else its opening."""
     if obs.citation:
         return obs.citation
     return (obs.text or "")[:_OPENING_CHARS] or None
@@ -90,11 +91,12 @@ class Classifier:
         self.model = model
         self.match = match_citation_cached if remember_citations else match_citation
         self.codes = codes()
-        self._featurizer = model.featurizer if model else model_module.Featurizer(model_module.Config())
+        # the cue features the rules-only path classifies with
+        self._featurizer = None if model else model_module.Featurizer(model_module.Config())
 
     def classify(self, observations: Sequence[Observation], firm_name: str | None = None) -> list[Classification]:
         """Classify observations (one document's, or any) without changing them."""
-        matches: list[CitationMatch | None] = [self.match(_citation_of(o)) for o in observations]
+        matches: list[CitationMatch | None] = [self.match(citation_of(o)) for o in observations]
         items = [
             model_module.Item(text=o.text or "", citation=o.citation, provision=m.provision if m else None,
                               firm_name=firm_name)

@@ -16,7 +16,6 @@ macro-F1 over the categories the gold uses.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,10 @@ from sklearn.model_selection import GroupKFold
 import extract
 from extract.records import Observation
 
-from . import Classification, Classifier
+from . import Classification, Classifier, citation_of
 from .citations import match_citation
 from .model import Config, Example, Featurizer, subset, train
-from .taxonomy import codes
+from .taxonomy import codes, norm_cfr
 
 
 @dataclass
@@ -77,7 +76,7 @@ def gold_examples(docs: Sequence[GoldDocument]) -> list[Example]:
             obs = doc.extracted.get(g.get("number"))
             if obs is None or not g.get("primary_category"):
                 continue
-            m = match_citation(obs.citation or (obs.text or "")[:400])
+            m = match_citation(citation_of(obs))
             out.append(Example(text=obs.text or "", citation=obs.citation, provision=m.provision if m else None,
                                firm_name=doc.firm_name, primary=g["primary_category"],
                                categories=tuple(g.get("categories") or ()), group=f"gold:{doc.name}",
@@ -96,7 +95,6 @@ class Scored:
 class Result:
     rows: list[Scored]
     folds: int
-    training: dict  # what the fold models were trained on
 
 
 def cross_validate(docs: Sequence[GoldDocument], labels: Sequence[Example], config: Config | None = None,
@@ -128,18 +126,14 @@ def cross_validate(docs: Sequence[GoldDocument], labels: Sequence[Example], conf
             rows += [Scored(doc.name, g, results.get(g.get("number"))) for g in doc.gold]
     order = {n: i for i, n in enumerate(names)}
     rows.sort(key=lambda r: (order[r.document], r.gold.get("number") or 0))
-    training = {"own_labels": len(labels), "gold_documents": len(names) - 1 if n_folds == len(names) else None,
-                "folds": n_folds}
-    return Result(rows, n_folds, training)
+    return Result(rows, n_folds)
 
 
 # --- measures ---------------------------------------------------------------------------------
 
 
 def _norm_cfr(c: str | None) -> str:
-    if not c:
-        return ""
-    return re.sub(r"\s+", "", str(c).lower().replace("§", "").replace("21 cfr", "").replace("cfr", ""))
+    return norm_cfr(str(c)) if c else ""
 
 
 @dataclass

@@ -49,7 +49,8 @@ def by_code() -> dict[str, Category]:
     return {c.code: c for c in categories()}
 
 
-def _norm_cfr(provision: str) -> str:
+def norm_cfr(provision: str) -> str:
+    """A CFR provision written one way: "21 CFR § 211.192" -> "211.192"."""
     p = provision.lower().replace("§", "").replace("21 cfr", "").replace("cfr", "")
     return re.sub(r"\s+", "", p)
 
@@ -65,11 +66,11 @@ def category_for_cfr(provision: str | None) -> str | None:
     """
     if not provision:
         return None
-    p = _norm_cfr(provision)
+    p = norm_cfr(provision)
     best, best_len = None, -1
     for cat in categories():
         for prefix in cat.cfr:
-            q = _norm_cfr(prefix)
+            q = norm_cfr(prefix)
             if (p == q or p.startswith(q + "(") or p.startswith(q + ".")) and len(q) > best_len:
                 best, best_len = cat.code, len(q)
     if best is None and not p.startswith("211."):
