@@ -23,9 +23,6 @@ from .listings_store import refresh_document_media
 from .names import company_for_fei, match_company
 from .registry import Registry
 
-# Kinds of company that make products for others (kb/registry.py KINDS); a company of another
-# kind counts as a contract manufacturer where a relationship names it as one.
-CMO_KINDS = ("cmo_only", "cmo_hybrid_branded", "cmo_hybrid_generics", "cdmo")
 # An FEI read from a page that differs from the listing's FEI for the same document by this
 # many digits or fewer is an OCR slip ("301430783" for "3014307835"); more is a conflict to
 # report, not to repair.

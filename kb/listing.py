@@ -143,7 +143,7 @@ def _read_rows(path: Path) -> tuple[list[str], Generator[tuple[int, dict[str, An
     raise ListingError(f"{path}: unknown file type {suffix!r} (expected .csv, .xlsx or .json)")
 
 
-def _mapping(path: Path, header: list[str], kind: str) -> dict[str, str]:
+def _mapping(header: list[str], kind: str) -> dict[str, str]:
     """Canonical field -> the file's own column name."""
     by_norm = {_column(h): h for h in header}
     found = {}
@@ -158,7 +158,7 @@ def _mapping(path: Path, header: list[str], kind: str) -> dict[str, str]:
 def _kind(path: Path, header: list[str]) -> str:
     # Compliance first: its columns include the published list's FEI and name.
     for kind in (COMPLIANCE_ACTIONS, PUBLISHED_483S):
-        mapping = _mapping(path, header, kind)
+        mapping = _mapping(header, kind)
         if all(field in mapping for field in _REQUIRED[kind]):
             return kind
     raise ListingError(
@@ -175,6 +175,9 @@ def detect_kind(path: str | Path) -> str:
     """
     path = Path(path)
     header, rows = _read_rows(path)
+    # A generator's clean-up (closing the CSV file or the workbook) runs only once it has
+    # started: start it, then close it.
+    next(rows, None)
     rows.close()
     return _kind(path, header)
 
@@ -239,7 +242,7 @@ def _records(path: str | Path, kind: str) -> Iterator[_Row]:
     if actual != kind:
         rows.close()
         raise ListingError(f"{path}: is a {actual} export, not {kind}")
-    mapping = _mapping(path, header, kind)
+    mapping = _mapping(header, kind)
     for n, values in rows:
         yield _Row(path, n, values, mapping)
 

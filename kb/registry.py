@@ -36,6 +36,9 @@ KINDS = (
     "compounding_pharmacy",
     "outsourcing_facility_503b",
 )
+# The kinds that make products for others; a company of another kind counts as a contract
+# manufacturer where a relationship names it as one.
+CMO_KINDS = ("cmo_only", "cmo_hybrid_branded", "cmo_hybrid_generics", "cdmo")
 SUPPLIES = (
     "cell_banks",
     "api",
@@ -149,9 +152,6 @@ class Registry:
     stem_index: dict[str, str] = field(default_factory=dict, repr=False)
     fei_index: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def company(self, company_id: str) -> Company:
-        return self.companies[company_id]
-
     def facilities(self) -> list[tuple[str, Facility]]:
         """(company id, facility) for every facility of every company."""
         return [(c.id, f) for c in self.companies.values() for f in c.facilities]
@@ -232,7 +232,6 @@ def _is_iso_date(text: str) -> bool:
 def _source(check: _Checker, value: Any, what: str) -> Source:
     if not isinstance(value, dict):
         raise check.fail(f"{what} must be a mapping with at least 'publication'")
-    sub = _Checker(check.path, check.where + f" {what}", value)
     date = value.get("date")
     if isinstance(date, dt.date):  # YAML reads 2017-11-03 as a date, 2024 as an int
         value = {**value, "date": date.isoformat()}

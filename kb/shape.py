@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from .registry import CMO_KINDS
+
 FTS_CONFIG = {
     "observations": ["citation", "text"],
     "facilities": ["name", "city", "country"],
@@ -23,8 +25,8 @@ INDEXES = [
     ("cmo_relationships", ["cmo_id"]),
 ]
 
-# Kinds of company that make products for others (kb/link.py CMO_KINDS), as SQL.
-_CMO_KINDS = "('cmo_only', 'cmo_hybrid_branded', 'cmo_hybrid_generics', 'cdmo')"
+# Kinds of company that make products for others (kb/registry.py CMO_KINDS), as SQL.
+_CMO_KINDS = "(" + ", ".join(f"'{k}'" for k in CMO_KINDS) + ")"
 
 VIEWS = {
     # One row per observation with where and when it was made: the table most questions start from.

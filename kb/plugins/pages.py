@@ -175,7 +175,6 @@ async def inspection_page(db, inspection_id):
     )
     if i is None:
         return None
-    i["observations"] = await _observations_of(db, [i["id"]])
     i["investigators"] = [
         r["name"]
         for r in await _rows(
@@ -190,6 +189,8 @@ async def inspection_page(db, inspection_id):
     history = await _inspections_of(db, i["fei"]) if i["fei"] else []
     ids = [h["id"] for h in history]
     at = ids.index(i["id"]) if i["id"] in ids else None
+    # the facility's history has read this inspection's observations already
+    i["observations"] = history[at]["observations"] if at is not None else await _observations_of(db, [i["id"]])
     i["preceded_by"] = history[at - 1] if at else None
     i["followed_by"] = history[at + 1] if at is not None and at + 1 < len(history) else None
     when = i["date_issued"] or i["inspection_end"] or "undated"

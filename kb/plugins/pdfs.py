@@ -6,12 +6,12 @@ Only files the build read successfully are served: the id is looked up in `docum
 request, so nothing else on the machine can be reached through this route.
 """
 import asyncio
+import hashlib
 from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from extract.pdf import sha256_file
 
 
 async def knowledge_base(datasette):
@@ -24,9 +24,10 @@ async def knowledge_base(datasette):
 
 
 def _read_if_unchanged(path: Path, sha256: str):
-    if not path.is_file() or sha256_file(path) != sha256:
+    if not path.is_file():
         return None
-    return path.read_bytes()
+    body = path.read_bytes()
+    return body if hashlib.sha256(body).hexdigest() == sha256 else None
 
 
 async def serve_pdf(request, datasette):
