@@ -16,12 +16,16 @@ $(BIN)/fda483: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Tesseract reads scanned pages; the build still runs without it, recording those pages as not read.
+# Tesseract reads scanned pages, poppler's glib library the PDFs' text layers. The build still runs
+# without them: scanned pages are recorded as not read, text layers are read (more slowly) with pdfium.
 system-deps:
-	@if ! command -v tesseract >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr; \
-	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq tesseract-ocr; \
-	  else echo "note: tesseract is not installed (sudo apt-get install tesseract-ocr); scanned pages will not be read"; fi; \
+	@missing=""; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	[ -n "$$(find /usr/lib /usr/lib64 -maxdepth 2 -name 'libpoppler-glib.so.8*' 2>/dev/null | head -1)" ] || missing="$$missing libpoppler-glib8"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; \
+	  else echo "note: not installed:$$missing (sudo apt-get install$$missing): without tesseract-ocr scanned pages are not read, without libpoppler-glib8 text layers are read with pdfium"; fi; \
 	fi
 
 build: $(BIN)/fda483 system-deps

@@ -1,9 +1,10 @@
 """PDF pages in, positioned words out: the PDF's text layer, or Tesseract where that is not usable.
 
-The text layer is read with pypdfium2 (the engine pdfplumber renders with): pdfminer, under
-pdfplumber's extract_text, is about 35x slower than pdftotext on these scans, pdfium about 2x.
-Pages are rendered with pdfium and OCR'd by the `tesseract` command (TSV output, so every word
-keeps its box), one single-threaded tesseract per worker.
+Text layers are read with poppler (extract/poppler.py, libpoppler-glib) where it is installed,
+else with pypdfium2 (the engine pdfium, which pdfplumber renders with): pdfminer, under
+pdfplumber's extract_text, is about 35x slower than pdftotext on these scans, pdfium about 2x,
+poppler about 1x. Pages are rendered with pdfium and OCR'd by the `tesseract` command (TSV
+output, so every word keeps its box), one single-threaded tesseract per worker.
 """
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from . import layout, quality, redact
+from . import layout, poppler, quality, redact
 from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Line, Page, Word
 
 OCR_DPI = 300
 OCR_MODES = ("auto", "always", "never")
+LAYER_READERS = ("poppler", "pdfium")
 # A text layer scoring below USABLE is not used. On a scanned page (an image covering most of it)
 # a layer below GOOD, the old OCR layers FDA's scans carry, is OCR'd again and the better text
 # kept: on the 23 shared 483s those layers score 0.48-0.94 and our OCR of the same pages 0.81-0.98,
@@ -67,11 +69,12 @@ def sniff(path: Path) -> None:
         raise ExtractError(f"truncated or corrupt PDF: no %%EOF marker at the end of its {size} bytes")
 
 
-def open_pdf(path: Path) -> pdfium.PdfDocument:
+def open_pdf(path: Path, data: bytes | None = None) -> pdfium.PdfDocument:
+    """The PDF opened with pdfium (`data`: the file's bytes, when already read)."""
     sniff(path)
     try:
         # from bytes: a little faster than pdfium reading the file itself, and 483s are small
-        return pdfium.PdfDocument(path.read_bytes())
+        return pdfium.PdfDocument(path.read_bytes() if data is None else data)
     except pdfium.PdfiumError as ex:
         msg = str(ex)
         if "password" in msg.lower():
@@ -117,12 +120,19 @@ def tesseract_version(tesseract: str) -> str:
     return (proc.stdout or proc.stderr).split("\n", 1)[0].strip()
 
 
+def layer_reader() -> str:
+    """What text layers are read with by default: poppler where libpoppler-glib is installed."""
+    return "poppler" if poppler.available() else "pdfium"
+
+
 def engine() -> dict:
-    """What the text is read with: the same PDF can read differently with another tesseract or
-    pdfium (page rendering), so results that depend on the text record this."""
+    """What the text is read with: the same PDF can read differently with another tesseract,
+    pdfium (page rendering) or text-layer reader, so results that depend on the text record this."""
     tess = tesseract_path()
+    reader = layer_reader()
     return {"tesseract": tesseract_version(tess) if tess else None, "pypdfium2": pdfium.PYPDFIUM_INFO.version,
-            "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI}
+            "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI,
+            "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
 
 
 def default_cache_dir() -> Path | None:
@@ -273,14 +283,22 @@ def parse_tsv(tsv: str, scale: float) -> list[Word]:
 # --- pages ----------------------------------------------------------------------------------
 
 
-def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str]) -> tuple[Page, bool]:
-    """Page `index`'s own text layer as a Page, and whether --ocr auto should OCR it."""
+def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
+               text: poppler.Document | None = None) -> tuple[Page, bool]:
+    """Page `index`'s own text layer as a Page, and whether --ocr auto should OCR it.
+
+    The words come from `text` (the same PDF opened with poppler) when given, else, and where
+    poppler's page does not line up, from pdfium; the page's size and whether it is a scan
+    always from pdfium.
+    """
     page = pdf[index]
     try:
         width, height = page.get_size()
         scanned = is_scanned(page)
         try:
-            words = layer_words(page)
+            words = text.words(index) if text is not None else None
+            if words is None:
+                words = layer_words(page)
         except pdfium.PdfiumError as ex:
             words = []
             warnings.append(f"page {index + 1}: text layer unreadable ({ex})")
@@ -307,26 +325,34 @@ def read_pages(
     cache_dir: Path | None = None,
     sha256: str | None = None,
     progress=None,
+    reader: str | None = None,
 ) -> tuple[list[Page], list[str]]:
     """Read every page of a PDF: (pages, warnings).
 
     ocr: "auto" uses the text layer where it scores as good, OCRs the rest and keeps the better
     of the two; "always" uses OCR on every page; "never" uses the layer only. OCR results are
     cached in cache_dir when given. progress(page_number) is called as each page is read.
+    reader: "poppler" or "pdfium", what text layers are read with (default: `layer_reader()`).
     Raises ExtractError when the file cannot be opened as a PDF at all.
     """
     if ocr not in OCR_MODES:
         raise ValueError(f"ocr must be one of {OCR_MODES}")
-    pdf = open_pdf(path)
+    reader = reader or layer_reader()
+    if reader not in LAYER_READERS:
+        raise ValueError(f"reader must be one of {LAYER_READERS}")
+    data = path.read_bytes()
+    pdf = open_pdf(path, data)
     warnings: list[str] = []
+    text = None
     try:
         n_pages = len(pdf)
         if n_pages == 0:
             raise ExtractError("PDF has no pages")
         pages: list[Page | None] = [None] * n_pages
         todo: list[Page] = []  # layers of the pages that need OCR
+        text = open_text(data, n_pages, warnings, reader)
         for i in range(n_pages):
-            layer, needs_ocr = read_layer(pdf, i, warnings)
+            layer, needs_ocr = read_layer(pdf, i, warnings, text)
             if ocr == "always" or (ocr == "auto" and needs_ocr):
                 todo.append(layer)
             elif ocr == "never" and layer.quality < USABLE:
@@ -354,6 +380,27 @@ def read_pages(
         return pages, warnings
     finally:
         pdf.close()
+        if text is not None:
+            text.close()
+
+
+def open_text(data: bytes, n_pages: int, warnings: list[str],
+              reader: str | None = None) -> poppler.Document | None:
+    """The PDF opened with poppler for `read_layer`, or None where pdfium is to read the text
+    layer: the reader asked for (default `layer_reader()`) is pdfium, or poppler cannot open
+    the file or counts its pages otherwise (said in `warnings`)."""
+    if (reader or layer_reader()) != "poppler":
+        return None
+    try:
+        doc = poppler.Document(data)
+    except RuntimeError as ex:
+        warnings.append(f"text layer read with pdfium: {ex}")
+        return None
+    if len(doc) != n_pages:
+        warnings.append(f"text layer read with pdfium: poppler counts {len(doc)} pages, pdfium {n_pages}")
+        doc.close()
+        return None
+    return doc
 
 
 def _fallback(layer: Page, error: str) -> Page:
