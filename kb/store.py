@@ -12,13 +12,16 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from classify import taxonomy
+from extract.pdf import layer_reader
 from extract.records import Document
 
 from .geo import us_state_code
 
 # Bumped when extraction or classification changes what they produce, so that a rebuild
-# re-reads files whose bytes did not change.
-EXTRACTOR_VERSION = "2"  # 2: observations classified (provision, primary, categories)
+# re-reads files whose bytes did not change. 2: observations classified (provision, primary,
+# categories); 3: text layers read with poppler where it is installed. The reader is part of
+# the version: installing or removing libpoppler-glib changes the text, so files are re-read.
+EXTRACTOR_VERSION = f"3-{layer_reader()}"
 
 
 def now() -> str:
