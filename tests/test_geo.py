@@ -34,6 +34,17 @@ def test_country_code_unknown(printed):
 def test_us_state_code():
     assert us_state_code("tx") == us_state_code("Texas") == "TX"
     assert us_state_code("Ontario") is None
+    # as forms and listings print them: a code with its period, DC, the territories
+    assert us_state_code("TX.") == "TX"
+    assert us_state_code("District of Columbia") == "DC"
+    assert us_state_code("pr") == us_state_code("Puerto Rico") == "PR"
+
+
+def test_a_territory_locates_in_the_territory_not_at_a_namesake_state_side():
+    # San Juan, PR on a form whose country reads US: Puerto Rico's capital, not San Juan, Texas
+    lat, lon = locate("San Juan", "PR", "US")
+    assert 17.5 < lat < 18.6 and -67.5 < lon < -65.2
+    assert locate("Houston", "TX.", "US") == locate("Houston", "Texas", "US")
 
 
 def test_every_gold_address_locates():
