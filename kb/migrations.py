@@ -309,6 +309,17 @@ def m013_inspection_fei_source(db: Database):
     db.execute("update inspections set fei_read = fei, fei_source = case when fei is null then null else 'page' end")
 
 
+@migrations()
+def m014_places(db: Database):
+    """Where places lie, as kb/geo.py's locate() placed them, keyed by the city, state and country
+    as printed ("" for none): a rebuild looks each place up once, and one with no new place
+    never loads the city index. placed_by names the index and the rules (geo.LOCATOR)."""
+    db["_places"].create(
+        {"city": str, "state": str, "country": str, "latitude": float, "longitude": float, "placed_by": str},
+        pk=("city", "state", "country"),
+    )
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

@@ -521,3 +521,24 @@ def test_unlinked_real_facilities_are_listed(real_kb):
     db_path, _ = real_kb
     unlinked = {r["fei"] for r in rows(db_path, "select fei from unlinked_facilities")}
     assert unlinked == {"1074265", "1174302"}  # the two VA medical centres: not companies
+
+
+def test_a_rebuild_with_no_new_place_does_not_load_the_city_index(tmp_path):
+    from kb import geo
+
+    db_path = tmp_path / "fda483.db"
+    assert run("build", SAMPLES, "--db", db_path).exit_code == 0
+    placed = rows(db_path, "select fei, latitude, longitude from facilities order by fei")
+    assert any(r["latitude"] is not None for r in placed)
+    geo._city_index.cache_clear()
+    result = run("build", SAMPLES, "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated" in result.stdout
+    assert geo._city_index.cache_info().currsize == 0  # every place was known: the index stayed unloaded
+    assert rows(db_path, "select fei, latitude, longitude from facilities order by fei") == placed
+    # places remembered by another version of the rules are placed again, with the same answers
+    Database(db_path).execute("update _places set placed_by = 'old', latitude = 0, longitude = 0").connection.commit()
+    assert run("build", SAMPLES, "--db", db_path).exit_code == 0
+    assert geo._city_index.cache_info().currsize == 1
+    assert rows(db_path, "select fei, latitude, longitude from facilities order by fei") == placed
+    assert rows(db_path, "select distinct placed_by from _places") == [{"placed_by": geo.LOCATOR}]
