@@ -114,35 +114,28 @@ class Classifier:
         return match.provision, category_for_cfr(match.provision), match.score, match.method
 
     def _from_model(self, match: CitationMatch | None, p: model_module.Prediction) -> Classification:
-        cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
-        if cfr_category:
-            primary, method, score = cfr_category, "cfr", cfr_score
-        else:
-            primary, method, score = p.primary, "model", p.primary_score
-        categories = self.model.categories_for(primary, p.scores)
-        scores = {c: round(p.scores[c], 4) for c in categories}
-        scores[primary] = round(score, 4)
-        methods = {c: "model" for c in categories}
-        methods[primary] = method
-        return Classification(cfr, cfr_score, cfr_method, primary, categories, scores, methods)
+        return self._classification(match, (p.primary, "model", p.primary_score), p.scores, self.model.threshold,
+                                    "model")
 
     def _from_rules(self, match: CitationMatch | None, signals) -> Classification:
-        cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
         k = len(self.codes)
         lead, body, share = signals[:k], signals[k:2 * k], signals[2 * k:3 * k]
-        if cfr_category:
-            primary, method, score = cfr_category, "cfr", cfr_score
-        else:
-            best = max(range(k), key=lambda j: (lead[j], body[j]))
-            primary, method, score = self.codes[best], "rules", float(share[best])
-        rest = [self.codes[j] for j in sorted(range(k), key=lambda j: -share[j])
-                if share[j] >= _RULES_SHARE and self.codes[j] != primary]
+        best = max(range(k), key=lambda j: (lead[j], body[j]))
+        shares = {c: float(share[j]) for j, c in enumerate(self.codes)}
+        return self._classification(match, (self.codes[best], "rules", shares[self.codes[best]]), shares,
+                                    _RULES_SHARE, "rules")
+
+    def _classification(self, match: CitationMatch | None, fallback: tuple[str, str, float],
+                        scores: dict[str, float], threshold: float, method: str) -> Classification:
+        """The provision's category as the primary where it has one, else `fallback` (category,
+        method, score); then every other category scoring at least `threshold`, best first."""
+        cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
+        primary, primary_method, primary_score = (cfr_category, "cfr", cfr_score) if cfr_category else fallback
+        rest = sorted((c for c, s in scores.items() if s >= threshold and c != primary), key=lambda c: -scores[c])
         categories = [primary] + rest
-        scores = {c: round(float(share[self.codes.index(c)]), 4) for c in rest}
-        scores[primary] = round(score, 4)
-        methods = {c: "rules" for c in rest}
-        methods[primary] = method
-        return Classification(cfr, cfr_score, cfr_method, primary, categories, scores, methods)
+        category_scores = {c: round(primary_score if c == primary else scores[c], 4) for c in categories}
+        methods = {c: primary_method if c == primary else method for c in categories}
+        return Classification(cfr, cfr_score, cfr_method, primary, categories, category_scores, methods)
 
 
 @lru_cache(maxsize=1)

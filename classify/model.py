@@ -448,11 +448,6 @@ class Model:
         p_cues = _sigmoid(rows @ self.cue_coef + self.cue_intercept)
         return p_text, p_cues
 
-    def categories_for(self, primary: str, scores: dict[str, float]) -> list[str]:
-        """The primary first, then every category at or above the threshold, best first."""
-        rest = sorted((c for c, s in scores.items() if s >= self.threshold and c != primary), key=lambda c: -scores[c])
-        return [primary] + rest
-
     # --- persistence --------------------------------------------------------------------------
 
     def save(self, directory: Path = MODEL_DIR, name: str = MODEL_NAME) -> Path:
