@@ -7,6 +7,7 @@ the columns are empty or filled, and fail if a query drops or invents rows.
 """
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from markupsafe import escape as html_escape
@@ -534,6 +535,23 @@ def test_cmo_observations_lists_each_observation_once_per_category(site_db):
     assert {r["company_id"] for r in got} <= {"northwind-sterile-solutions", "sarvam-actives"}
     home = page(site_db, "/")
     assert "cmo_observations?category=aseptic_processing" in home
+
+
+def test_long_citations_in_views_show_their_first_words_and_the_whole_on_hover(site_db):
+    from kb.plugins.cells import CITATION_CHARS
+
+    html = page(site_db, "/fda483/cmo_observations?_size=max")
+    long = [r for r in rows(site_db, "/fda483/cmo_observations?_size=max") if len(r["citation"] or "") > CITATION_CHARS]
+    assert long, "the samples have long citations at contract manufacturers"
+    clipped = re.findall(r'<span class="kb-clipped" title="([^"]*)">([^<]*)…</span>', html)
+    assert len(clipped) == len(long)
+    for whole, shown in clipped:
+        whole = html_lib.unescape(whole)
+        assert whole.startswith(html_lib.unescape(shown)) and len(shown) <= CITATION_CHARS
+    # the JSON and CSV keep the whole citation; the observation's own page shows it whole
+    assert html_lib.unescape(clipped[0][0]) in {r["citation"] for r in long}
+    obs = page(site_db, f"/fda483/observations/{long[0]['observation_id']}")
+    assert html_lib.escape(long[0]["citation"], quote=False)[:200] in obs
 
 
 def test_company_page_category_links_list_the_rows_it_counts(site_db):

@@ -16,6 +16,9 @@ from kb.shape import VIEWS
 # column name -> the table whose row page a value of it opens
 ROW_LINKS = {"observation_id": "observations", "inspection_id": "inspections", "fei": "facilities"}
 CATEGORY_COLUMNS = {"category", "primary_category"}
+# In views a citation is one column among many: its first words, the whole on hover and on
+# the observation's page, so that a row stays a line or two high.
+CITATION_CHARS = 120
 MARK = re.compile(r"&lt;(/?)mark&gt;")
 
 
@@ -58,6 +61,10 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('<a href="{}">{}</a>').format(href, value)
     if column in CATEGORY_COLUMNS:
         return category_chip(datasette, database, str(value))
+    if column == "citation" and len(str(value)) > CITATION_CHARS:
+        text = str(value)
+        short = text[:CITATION_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:")
+        return Markup('<span class="kb-clipped" title="{}">{}…</span>').format(text, short)
     if column == "cfr":
         href = datasette.urls.table(database, "findings") + "?cfr=" + urllib.parse.quote(str(value))
         return Markup('<a href="{}">{}</a>').format(href, value)
