@@ -29,17 +29,17 @@ def _load_registry(path: Path | None):
         raise click.ClickException(str(ex))
 
 
-def _not_a_listing(path: Path) -> str | None:
-    """Why `path` is not a Data Dashboard export we can read, naming it; None when it is one."""
+def _listing_kind(path: Path) -> tuple[str | None, str | None]:
+    """(the kind of Data Dashboard export `path` is, None) or (None, why it is not one we can
+    read, naming it)."""
     from .listing import ListingError, detect_kind
 
     try:
-        detect_kind(path)
+        return detect_kind(path), None
     except ListingError as ex:
-        return str(ex)
+        return None, str(ex)
     except Exception as ex:  # a corrupt xlsx or json fails inside openpyxl or json, each its own way
-        return f"{path}: cannot read: {type(ex).__name__}: {ex}"
-    return None
+        return None, f"{path}: cannot read: {type(ex).__name__}: {ex}"
 
 
 def _echo_links(report) -> None:
@@ -191,21 +191,21 @@ def import_listing(files, db_path, registry_path):
     from .listings_store import import_listing as import_one
 
     registry = _load_registry(registry_path)
-    paths: list[Path] = []
+    paths: list[tuple[Path, str]] = []
     for item in files:
         explicit = not item.is_dir()
         candidates = [item] if explicit else sorted(
             p for p in item.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".json"))
         for path in candidates:
-            problem = _not_a_listing(path)
+            kind, problem = _listing_kind(path)
             if problem and explicit:
                 raise click.ClickException(problem)
             if problem:
                 click.echo(f"skipped: {problem}", err=True)
             else:
-                paths.append(path)
+                paths.append((path, kind))
     db = builder.open_db(db_path or builder.DEFAULT_DB)
-    results = [import_one(db, path) for path in paths]
+    results = [import_one(db, path, kind) for path, kind in paths]
     read = [r for r in results if r.status != "failed"]
     for r in results:
         if r.status == "failed":

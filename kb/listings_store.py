@@ -158,20 +158,21 @@ def save_compliance_actions(db: Database, source_file: str, rows: list[Complianc
     _save_file_rows(db, "compliance_actions", source_file, rows)
 
 
-def import_listing(db: Database, path: str | Path) -> ImportResult:
+def import_listing(db: Database, path: str | Path, kind: str | None = None) -> ImportResult:
     """Read one Data Dashboard export and save its rows, unless the same file (by name and
-    sha256) was imported already. Raises ListingError when the file is neither a published-483s
-    nor a compliance-actions export; a file that fails part-way is reported as failed and
-    leaves its earlier rows as they were."""
+    sha256) was imported already, which is then not read at all. `kind`: the file's, when the
+    caller has told it already (`detect_kind`). Raises ListingError when the file is neither a
+    published-483s nor a compliance-actions export; a file that fails part-way is reported as
+    failed and leaves its earlier rows as they were."""
     path = Path(path)
     result = ImportResult(path)
-    result.kind = detect_kind(path)
     sha = sha256_file(path)
-    before = db.execute("select sha256 from _listing_files where source_file = ?", [path.name]).fetchone()
+    before = db.execute("select sha256, kind from _listing_files where source_file = ?", [path.name]).fetchone()
     if before and before[0] == sha:
-        result.status = "unchanged"
+        result.kind, result.status = before[1], "unchanged"
         _summarise(db, result)
         return result
+    result.kind = kind or detect_kind(path)
     try:
         reader = read_published_483s if result.kind == PUBLISHED_483S else read_compliance_actions
         rows = list(reader(path))
