@@ -317,7 +317,6 @@ def ocr_lines(tsv: str, boxes: list) -> list[Line]:
     return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
 
 
-
 def read_pages(
     path: Path,
     ocr: str = "auto",

@@ -21,8 +21,8 @@ from sqlite_utils import Database
 
 from extract.pdf import sha256_file
 
-from .listing import ( PUBLISHED_483S, ComplianceAction, ListingError, Published483,
-                      detect_kind, read_compliance_actions, read_published_483s)
+from .listing import (PUBLISHED_483S, ComplianceAction, ListingError, Published483,
+                     detect_kind, read_compliance_actions, read_published_483s)
 from .store import now
 
 FILE_NAME_SOURCE = "file name"
@@ -207,4 +207,3 @@ def _summarise(db: Database, result: ImportResult) -> None:
     ).fetchall()
     result.rows_with_problems = len(flagged)
     result.problems = [p for (text,) in flagged for p in json.loads(text)]
-

@@ -25,8 +25,11 @@ INDEXES = [
     ("cmo_relationships", ["cmo_id"]),
 ]
 
-# Kinds of company that make products for others (kb/registry.py CMO_KINDS), as SQL.
-_CMO_KINDS = "(" + ", ".join(f"'{k}'" for k in CMO_KINDS) + ")"
+# What counts as a contract manufacturer, for views with company_id and kind columns: a company
+# of a kind that makes products for others (kb/registry.py CMO_KINDS), or one a relationship
+# names as a client's contract manufacturer.
+_IS_CMO = ("kind in (" + ", ".join(f"'{k}'" for k in CMO_KINDS) + ")"
+           " or company_id in (select cmo_id from cmo_relationships)")
 
 VIEWS = {
     # One row per observation with where and when it was made: the table most questions start from.
@@ -239,7 +242,7 @@ VIEWS = {
     # The same at contract manufacturers: "every aseptic-processing observation at CMOs".
     "cmo_observations": f"""
         select * from company_observation_categories
-        where kind in {_CMO_KINDS} or company_id in (select cmo_id from cmo_relationships)
+        where {_IS_CMO}
     """,
     # Findings per contract manufacturer (by kind, or named as one in cmo_relationships), by
     # category and year.
@@ -256,7 +259,7 @@ VIEWS = {
             count(distinct inspection_id) as inspections,
             count(distinct fei) as facilities
         from company_findings
-        where kind in {_CMO_KINDS} or company_id in (select cmo_id from cmo_relationships)
+        where {_IS_CMO}
         group by company_id, category, year
     """,
     # A client's exposure: its contract manufacturers (and their subsidiaries), their linked

@@ -220,8 +220,8 @@ def refresh_facilities(db: Database) -> None:
     483, or for a facility known only from the listings the state and country of its latest
     compliance action; the registry's site (company_facilities) fills in a city, state or
     country nothing else gave. Its name is the latest it was seen under anywhere (listings
-    carry later names of a firm; on the same day the 483's spelling wins). Facilities nothing refers to any more are
-    removed; those a listing refers to stay, with or without a 483.
+    carry later names of a firm; on the same day the 483's spelling wins). Facilities nothing
+    refers to any more are removed; those a listing refers to stay, with or without a 483.
     """
     db.execute(f"insert or ignore into facilities (fei) {_REFERENCED_FEIS}")
     db.execute("delete from facility_names")

@@ -13,7 +13,6 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 
-
 async def knowledge_base(datasette):
     """The database being served that holds the documents table (the site serves one knowledge
     base; found by its tables, not by the file's name, so `fda483 serve --db other.db` works)."""
