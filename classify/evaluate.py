@@ -203,8 +203,46 @@ def measure(rows: Sequence[Scored]) -> Measures:
     )
 
 
-def report(m: Measures) -> str:
-    """The per-category table, the headline measures and the primary-category confusion table."""
+# The measures that get an interval, as Measures.summary() names them.
+INTERVAL_MEASURES = ("primary_category", "categories_micro_f1", "categories_macro_f1")
+
+
+def document_intervals(rows: Sequence[Scored], resamples: int = 1000,
+                       seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95% percentile bootstrap intervals of the headline measures, resampling documents with
+    replacement: a document's observations share a firm, an investigator and an annotator, so
+    the document, not the observation, is the unit that varies. With 23 documents the
+    measures move by a few points from one sample to another, and the interval says how
+    many. Seeded, so the same rows give the same interval."""
+    by_doc: dict[str, list[Scored]] = {}
+    for r in rows:
+        by_doc.setdefault(r.document, []).append(r)
+    names = sorted(by_doc)
+    if not names or resamples <= 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    values: dict[str, list[float]] = {k: [] for k in INTERVAL_MEASURES}
+    for _ in range(resamples):
+        picked = rng.integers(0, len(names), len(names))
+        summary = measure([r for i in picked for r in by_doc[names[i]]]).summary()
+        for k in INTERVAL_MEASURES:
+            if summary[k] is not None:
+                values[k].append(summary[k])
+    return {k: (round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4))
+            for k, v in values.items() if v}
+
+
+def report(m: Measures, intervals: dict[str, tuple[float, float]] | None = None) -> str:
+    """The per-category table, the headline measures (with their intervals over documents,
+    when given) and the primary-category confusion table."""
+    intervals = intervals or {}
+
+    def between(name: str) -> str:
+        if name not in intervals:
+            return ""
+        lo, hi = intervals[name]
+        return f"  (95% interval over documents {lo:.3f}-{hi:.3f})"
+
     lines = [f"{'category':26s} {'tp':>4s} {'fp':>4s} {'fn':>4s} {'precision':>9s} {'recall':>7s} {'f1':>6s}"]
     for c, (tp, fp, fn) in m.per_category.items():
         p = tp / (tp + fp) if tp + fp else 0.0
@@ -213,9 +251,9 @@ def report(m: Measures) -> str:
     lines.append("")
     lines.append(f"{'CFR provision, exact':32s} {_fmt(m.cfr_exact)}  (n={m.cfr_n})")
     lines.append(f"{'CFR provision, section':32s} {_fmt(m.cfr_section)}")
-    lines.append(f"{'primary category':32s} {_fmt(m.primary)}  (n={m.primary_n})")
-    lines.append(f"{'categories, micro-F1':32s} {m.micro_f1:.3f}")
-    lines.append(f"{'categories, macro-F1':32s} {m.macro_f1:.3f}")
+    lines.append(f"{'primary category':32s} {_fmt(m.primary)}  (n={m.primary_n}){between('primary_category')}")
+    lines.append(f"{'categories, micro-F1':32s} {m.micro_f1:.3f}{between('categories_micro_f1')}")
+    lines.append(f"{'categories, macro-F1':32s} {m.macro_f1:.3f}{between('categories_macro_f1')}")
     lines.append("")
     lines.append("primary category confusion (rows: gold, columns: predicted; only categories that occur)")
     used = [c for c in codes() if any(c in k for k in m.confusion)]

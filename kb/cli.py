@@ -297,14 +297,17 @@ def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache):
               help="Our own labelled observations [default: data/labels/observations].")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the measures to this file.")
+@click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples of the documents for the 95% intervals (0: none).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
-def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, no_cache):
+def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, resamples, no_cache):
     """Cross-validate the whole classifier on gold 483s, grouped by document.
 
     Extracts the PDFs (OCR is cached), aligns observations to the gold by number, and for each
     fold fits a model on our own labels and the other folds' gold, so that no observation is
     scored by a model that saw its document. Prints per-category precision, recall and F1, CFR
-    provision accuracy, primary category accuracy and its confusion table.
+    provision accuracy, primary category accuracy and its confusion table. The headline
+    measures come with 95% intervals from resampling the documents.
 
     Example:
 
@@ -328,8 +331,10 @@ def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, no_cache):
     for doc in docs:
         if doc.error:
             click.echo(f"warning: {doc.name}: {doc.error}", err=True)
-    click.echo(evaluate.report(measures))
+    intervals = evaluate.document_intervals(result.rows, resamples)
+    click.echo(evaluate.report(measures, intervals))
     summary = measures.summary() | {"folds": result.folds, "own_labels": len(labels), "documents": len(docs)}
+    summary |= {f"{k}_interval": list(v) for k, v in intervals.items()}
     click.echo("measures: " + " ".join(f"{k}={v}" for k, v in summary.items()))
     if json_out:
         json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -60,10 +60,33 @@ def test_report_has_the_table_and_the_confusion():
     assert "CFR provision, exact" in text and "primary category confusion" in text
 
 
+def test_intervals_resample_documents():
+    right = {"number": 1, "cfr": None, "primary_category": "cleaning", "categories": ["cleaning"]}
+    wrong = {"number": 1, "cfr": None, "primary_category": "personnel", "categories": ["personnel"]}
+    one = [Scored("a", right, result(None, "cleaning", ["cleaning"])),
+           Scored("a", wrong, result(None, "cleaning", ["cleaning"]))]
+    point = measure(one)
+    # one document: every resample is the sample itself
+    assert evaluate.document_intervals(one, 200) == {
+        "primary_category": (0.5, 0.5), "categories_micro_f1": (point.micro_f1, point.micro_f1),
+        "categories_macro_f1": (round(point.macro_f1, 4), round(point.macro_f1, 4))}
+    # two documents, one all right and one all wrong: a resample of either alone is likely
+    two = [Scored("a", right, result(None, "cleaning", ["cleaning"])),
+           Scored("b", wrong, result(None, "cleaning", ["cleaning"]))]
+    got = evaluate.document_intervals(two, 400)
+    assert got["primary_category"] == (0.0, 1.0)
+    assert got["categories_micro_f1"] == (0.0, 1.0)
+    assert got == evaluate.document_intervals(two, 400), "seeded: the same rows give the same interval"
+    assert evaluate.document_intervals(two, 0) == {}
+    text = report(measure(two), got)
+    assert "categories, micro-F1             0.500  (95% interval over documents 0.000-1.000)" in text
+
+
 # --- the 23 real 483s -------------------------------------------------------------------------
 
 # The targets. The one not reached is marked, strictly, so that the test says so when
-# it is: categories micro-F1 measured 0.799 with 549 own labels (0.796 with 318, 0.793 with 273).
+# it is: categories micro-F1 measured 0.799 with 549 own labels (0.796 with 318, 0.793 with 273),
+# 95% interval over documents 0.773-0.825.
 TARGETS = [
     ("cfr_exact", 0.90),
     ("cfr_section", 0.95),
@@ -90,6 +113,10 @@ def test_evaluate_runs_one_fold_per_document(evaluated):
     measures, output = evaluated
     assert measures["documents"] == 23 and measures["folds"] == 23
     assert "primary category confusion" in output and "laboratory_controls" in output
+    for name in evaluate.INTERVAL_MEASURES:
+        lo, hi = measures[f"{name}_interval"]
+        assert lo <= measures[name] <= hi and lo < hi, (name, lo, measures[name], hi)
+    assert "95% interval over documents" in output
 
 
 @pytest.mark.parametrize("name, target", TARGETS)
