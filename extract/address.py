@@ -9,11 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # One table of country names and one of US states for the forms, the registry and FDA's
-# listings: kb/geo.py.
-from kb.geo import country_code  # noqa: F401  (re-exported: callers read it from here)
-from kb.geo import us_state_code as us_state
+# listings: kb/geo.py. country_code is re-exported: callers read it from here.
+from kb.geo import country_code, us_state_code as us_state  # noqa: F401
 
 
 @dataclass
