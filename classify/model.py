@@ -9,7 +9,7 @@ Three heads, all logistic regressions (scikit-learn, liblinear, fixed random_sta
 - `text`: one-vs-rest, every category the observation discusses, over hashed word n-grams of
   the cleaned text, the rule signals of classify.rules (cue counts in the lead statement and in
   the details, the share of the details' sentences that carry each category's cues, length).
-  It is not given the primary (see Config.rule_weight).
+  It is not given the primary (why: the comment above Config.prior_alpha).
 - `cues`: one model shared by all categories, over one row per (observation, category) that
   says how that category's cues stand in the observation and how often it goes with the
   primary (`_cue_rows`). Sharing makes the most of few examples: what many cues in many

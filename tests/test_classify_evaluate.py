@@ -86,7 +86,8 @@ def test_intervals_resample_documents():
 
 # The targets. The one not reached is marked, strictly, so that the test says so when
 # it is: categories micro-F1 measured 0.805 with 549 own labels and a text head not given the
-# primary (0.799 given it; 0.796 with 318 labels, 0.793 with 273).
+# primary (0.799 given it; 0.796 with 318 labels, 0.793 with 273), 95% interval over documents
+# 0.778-0.830.
 TARGETS = [
     ("cfr_exact", 0.90),
     ("cfr_section", 0.95),
