@@ -1,5 +1,6 @@
-"""The build: PDFs in, the knowledge base out. Re-runnable: unchanged files are skipped by their
-sha256, each document is committed on its own, and the derived shape is declared at the end."""
+"""The build: PDFs in, the knowledge base out. Re-runnable: unchanged files are not read again
+(by their sha256) but are reclassified from their stored text when the classifier has changed,
+each document is committed on its own, and the derived shape is declared at the end."""
 from __future__ import annotations
 
 import multiprocessing
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 import extract
-from classify import classify_document
+from classify import classify_document, default_classifier
 from extract.pdf import sha256_file
 
 from . import link, migrations, shape, store
@@ -29,6 +30,7 @@ DEFAULT_DB = PROJECT_ROOT / "data" / "fda483.db"
 class BuildResult:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    reclassified: list[str] = field(default_factory=list)  # unchanged files an older classifier did
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     observations: int = 0
@@ -38,7 +40,7 @@ class BuildResult:
 
     @property
     def read_any(self) -> bool:
-        return bool(self.added or self.updated or self.unchanged)
+        return bool(self.added or self.updated or self.reclassified or self.unchanged)
 
 
 def find_pdfs(inputs: list[Path]) -> list[Path]:
@@ -95,7 +97,8 @@ def build(
         registry = load_registry()
     store.save_categories(db)
     result = BuildResult()
-    planned = [(path, plan(db, path, force)) for path in find_pdfs(inputs)]
+    classifier = default_classifier().version
+    planned = [(path, plan(db, path, force, classifier)) for path in find_pdfs(inputs)]
     jobs = [job for _, job in planned if isinstance(job, Job)]
     outcomes = read_all(jobs, ocr, workers, cache_dir)
     for path, job in planned:
@@ -103,6 +106,10 @@ def build(
             outcome = next(outcomes)
             status, detail = save(db, job, outcome, result)
             seconds = outcome.seconds
+        elif isinstance(job, Reclassify):
+            started = time.perf_counter()
+            status, detail = reclassify(db, job, result)
+            seconds = time.perf_counter() - started
         else:
             status, detail = job
             seconds = 0.0
@@ -138,8 +145,18 @@ class Outcome:
     seconds: float
 
 
-def plan(db: Database, path: Path, force: bool) -> Job | tuple[str, str]:
-    """A Job for a file to read, or (status, detail) for one that needs no reading."""
+@dataclass
+class Reclassify:
+    """An unchanged file whose observations an older classifier classified."""
+
+    path: Path
+    document_id: int
+
+
+def plan(db: Database, path: Path, force: bool, classifier: str | None = None) -> Job | Reclassify | tuple[str, str]:
+    """A Job for a file to read, a Reclassify for one whose stored observations were classified
+    by another classifier than `classifier` (a Classifier.version), or (status, detail) for one
+    that needs nothing."""
     resolved = path.resolve()
     try:
         size = resolved.stat().st_size
@@ -147,11 +164,14 @@ def plan(db: Database, path: Path, force: bool) -> Job | tuple[str, str]:
     except OSError as ex:
         return "failed", f"cannot read file: {ex.strerror or ex}"
     row = db.execute(
-        "select sha256, status, extractor_version, error from documents where path = ?", [str(resolved)]
+        "select sha256, status, extractor_version, error, id, classifier_version from documents where path = ?",
+        [str(resolved)],
     ).fetchone()
     if row and not force and row[0] == sha and row[2] == store.EXTRACTOR_VERSION:
         if row[1] == "failed":
             return "unchanged", f"failed earlier: {row[3]}"
+        if classifier and row[5] != classifier:
+            return Reclassify(path, row[4])
         return "unchanged", ""
     return Job(path, resolved, size, sha, row is not None)
 
@@ -200,7 +220,7 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple
         result.failed.append((str(job.path), error))
         return "failed", error
     with db.atomic():
-        store.save_document(db, job.resolved, job.size, doc)
+        store.save_document(db, job.resolved, job.size, doc, default_classifier().version)
     (result.updated if job.known else result.added).append(str(job.path))
     result.observations += len(doc.observations)
     detail = f"{len(doc.observations)} observations"
@@ -209,3 +229,22 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple
         detail += f"; page(s) {', '.join(map(str, unread))} not read"
         result.unread_pages += len(unread)
     return ("updated" if job.known else "added"), detail
+
+
+def reclassify(db: Database, job: Reclassify, result: BuildResult) -> tuple[str, str]:
+    """Classify a document's stored observations again, in one transaction; (status, detail).
+    Nothing is read from the file: the stored text is what its extraction produced."""
+    classifier = default_classifier()
+    firm_name, observations = store.stored_observations(db, job.document_id)
+    try:
+        results = classifier.classify([o for _, o in observations], firm_name)
+    except Exception as ex:  # recorded; the rows of the older classification stay as they were
+        error = f"internal error while reclassifying: {type(ex).__name__}: {ex}"
+        result.failed.append((str(job.path), error))
+        return "failed", error
+    for (_, o), r in zip(observations, results):
+        r.apply(o)
+    with db.atomic():
+        store.save_classification(db, job.document_id, observations, classifier.version)
+    result.reclassified.append(str(job.path))
+    return "reclassified", f"{len(observations)} observations"

@@ -109,8 +109,9 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     """Build 483 PDFs into the knowledge base.
 
     INPUTS are PDF files and directories (searched for *.pdf); with none, the bundled samples in
-    data/samples/ are built. Files unchanged since the last build (same sha256) are skipped; a
-    changed file's rows are replaced. Files that cannot be read as a 483 are recorded in the
+    data/samples/ are built. Files unchanged since the last build (same sha256) are not read
+    again, and their stored observations are reclassified where the classifier has changed since
+    (a retrained model, a new citation library or taxonomy); a changed file's rows are replaced. Files that cannot be read as a 483 are recorded in the
     documents table with the reason, and the build goes on. The company registry is read first
     (a bad one stops the build before any file is read); after the files, facilities are linked
     to its companies.
@@ -152,7 +153,7 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
                            media_source=media_ids_path.name if media_ids_path else "mapping")
     click.echo(
         f"{db_path}: {len(result.added)} added, {len(result.updated)} updated, "
-        f"{len(result.unchanged)} unchanged, {len(result.failed)} failed; "
+        f"{len(result.reclassified)} reclassified, {len(result.unchanged)} unchanged, {len(result.failed)} failed; "
         f"{result.observations} observations written"
     )
     _echo_links(result.links)

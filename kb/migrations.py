@@ -320,6 +320,14 @@ def m014_places(db: Database):
     )
 
 
+@migrations()
+def m015_classifier_version(db: Database):
+    """Which classifier classified a document's observations (classify.Classifier.version): a
+    build reclassifies, from the stored text, the documents an older classifier did. Rows
+    from before this change have none, and are reclassified once."""
+    db["documents"].add_column("classifier_version", str)
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from classify import taxonomy
 from extract.pdf import layer_reader
-from extract.records import Document
+from extract.records import Document, Observation
 
 from .geo import us_state_code
 
@@ -88,8 +88,9 @@ def save_failure(db: Database, path: Path, sha256: str, size: int, error: str) -
     return doc_id
 
 
-def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
-    """Write one extracted (and classified) document, replacing what an earlier build wrote for it."""
+def save_document(db: Database, path: Path, size: int, doc: Document, classifier_version: str | None = None) -> int:
+    """Write one extracted (and classified) document, replacing what an earlier build wrote for
+    it; `classifier_version` says what classified it (classify.Classifier.version)."""
     doc_id = _document_row(db, path, doc.sha256, size)
     delete_document_rows(db, doc_id)
     db["documents"].update(
@@ -104,6 +105,7 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
             "error": None,
             "warnings": json.dumps(doc.warnings) if doc.warnings else None,
             "extractor_version": EXTRACTOR_VERSION,
+            "classifier_version": classifier_version,
             "built_at": now(),
         },
     )
@@ -167,22 +169,49 @@ def save_document(db: Database, path: Path, size: int, doc: Document) -> int:
                 "repeat_note": o.repeat_note,
                 "redactions": sum(o.redactions.values()),
                 "redaction_marks": json.dumps(o.redactions) if o.redactions else None,
-                "cfr": o.cfr,
-                "cfr_score": o.cfr_score,
-                "cfr_method": o.cfr_method,
-                "primary_category": o.primary_category,
+                **_classification_columns(o),
             }
         ).last_pk
-        db["observation_categories"].insert_all(
-            {
-                "observation_id": obs_id,
-                "category": code,
-                "score": o.category_scores.get(code),
-                "method": o.category_methods.get(code),
-            }
-            for code in o.categories
-        )
+        _insert_categories(db, obs_id, o)
     return doc_id
+
+
+def _classification_columns(o: Observation) -> dict:
+    return {"cfr": o.cfr, "cfr_score": o.cfr_score, "cfr_method": o.cfr_method, "primary_category": o.primary_category}
+
+
+def _insert_categories(db: Database, obs_id: int, o: Observation) -> None:
+    db["observation_categories"].insert_all(
+        {
+            "observation_id": obs_id,
+            "category": code,
+            "score": o.category_scores.get(code),
+            "method": o.category_methods.get(code),
+        }
+        for code in o.categories
+    )
+
+
+def stored_observations(db: Database, document_id: int) -> tuple[str | None, list[tuple[int, Observation]]]:
+    """A document's firm name and its observations as stored, with their row ids: what
+    classification reads (number, pages, text, citation)."""
+    firm = db.execute("select firm_name from inspections where document_id = ?", [document_id]).fetchone()
+    rows = db.execute(
+        "select id, number, page_start, page_end, text, citation from observations where document_id = ? order by number",
+        [document_id],
+    ).fetchall()
+    return (firm[0] if firm else None), [(r[0], Observation(r[1], r[2], r[3], r[4] or "", r[5])) for r in rows]
+
+
+def save_classification(db: Database, document_id: int, observations: list[tuple[int, Observation]],
+                        classifier_version: str) -> None:
+    """Replace the classification of a document's observations (their provision, primary and
+    categories), leaving everything read from the file as it is."""
+    for obs_id, o in observations:
+        db["observations"].update(obs_id, _classification_columns(o))
+        db.execute("delete from observation_categories where observation_id = ?", [obs_id])
+        _insert_categories(db, obs_id, o)
+    db["documents"].update(document_id, {"classifier_version": classifier_version})
 
 
 def ensure_facility(db: Database, fei: str, name: str | None) -> None:

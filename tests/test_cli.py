@@ -80,6 +80,32 @@ def test_rebuild_changes_nothing(built):
     assert snapshot(db_path) == before
 
 
+def test_a_changed_classifier_reclassifies_unchanged_files_from_their_stored_text(built, tmp_path):
+    samples, db_path, _ = built
+    work = tmp_path / "db.db"
+    shutil.copy(db_path, work)
+    before = snapshot(work)
+    db = Database(work)
+    ids = [r[0] for r in db.execute("select id from documents order by id").fetchall()]
+    assert len(ids) >= 2
+    # What an older classifier left: another version (none at all for a database from before
+    # classifier versions were recorded) and other categories.
+    db.execute("update documents set classifier_version = case when id = ? then null else 'older' end", [ids[0]])
+    db.execute("update observations set primary_category = 'other', cfr = null, cfr_score = null, cfr_method = null")
+    db.execute("delete from observation_categories")
+    db.conn.commit()
+    db.close()
+    result = run("build", samples, "--db", work)
+    assert result.exit_code == 0, result.output
+    assert f"0 added, 0 updated, {len(ids)} reclassified, 0 unchanged" in result.output
+    assert "reclassified (" in result.output  # the line per file
+    # the same rows as a build from scratch, nothing read from the files again
+    assert snapshot(work) == before
+    again = run("build", samples, "--db", work)
+    assert f"0 reclassified, {len(ids)} unchanged" in again.output
+    assert snapshot(work) == before
+
+
 def test_changed_file_replaces_only_its_rows(built, tmp_path):
     samples, db_path, _ = built
     work = tmp_path / "db.db"

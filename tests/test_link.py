@@ -484,7 +484,7 @@ def test_a_rebuild_after_import_keeps_listing_and_registry_rows(real_kb_listed, 
     result = run("build", SHARED / "data" / "483s" / "pdfs", "--media-ids", SHARED / "data" / "483s" / "manifest.csv",
                  "--db", db_path)
     assert result.exit_code == 0, result.output
-    assert "0 added, 0 updated, 23 unchanged" in result.stdout
+    assert "0 added, 0 updated, 0 reclassified, 23 unchanged" in result.stdout
     assert snapshot(db_path, tables) == before
 
 
