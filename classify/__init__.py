@@ -24,7 +24,7 @@ import hashlib
 import json
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 from extract.records import Document, Observation
@@ -100,24 +100,22 @@ class Classifier:
         # the cue features the rules-only path classifies with
         self._featurizer = None if model else model_module.Featurizer(model_module.Config())
 
-    @property
+    @cached_property
     def version(self) -> str:
         """What this classifier is, in 16 hex digits: a hash of its model's arrays (or "rules"
         without one), the citation library, the taxonomy, the category cues and
         CLASSIFY_CODE_VERSION. Stored with each document, so that a build reclassifies what an
         older classifier classified."""
-        if "_version" not in self.__dict__:
-            model_id = self.model.sidecar.get("arrays_sha256") if self.model else None
-            if self.model and not model_id:  # a model fitted in this process, never saved
-                model_id = hashlib.sha256(b"".join(a.tobytes() for a in (
-                    self.model.primary_coef, self.model.text_coef, self.model.cue_coef, self.model.prior))).hexdigest()
-            cues = {code: phrases() for code, phrases in rules.PHRASES.items()} | {rules.NO_CUE: rules.no_cue()}
-            h = hashlib.sha256()
-            for part in (str(CLASSIFY_CODE_VERSION), model_id or "rules", LIBRARY_PATH.read_text(encoding="utf-8"),
-                         TAXONOMY_PATH.read_text(encoding="utf-8"), json.dumps(cues, sort_keys=True)):
-                h.update(part.encode("utf-8") + b"\0")
-            self.__dict__["_version"] = h.hexdigest()[:16]
-        return self.__dict__["_version"]
+        model_id = self.model.sidecar.get("arrays_sha256") if self.model else None
+        if self.model and not model_id:  # a model fitted in this process, never saved
+            model_id = hashlib.sha256(b"".join(a.tobytes() for a in (
+                self.model.primary_coef, self.model.text_coef, self.model.cue_coef, self.model.prior))).hexdigest()
+        cues = {code: phrases() for code, phrases in rules.PHRASES.items()} | {rules.NO_CUE: rules.no_cue()}
+        h = hashlib.sha256()
+        for part in (str(CLASSIFY_CODE_VERSION), model_id or "rules", LIBRARY_PATH.read_text(encoding="utf-8"),
+                     TAXONOMY_PATH.read_text(encoding="utf-8"), json.dumps(cues, sort_keys=True)):
+            h.update(part.encode("utf-8") + b"\0")
+        return h.hexdigest()[:16]
 
     def classify(self, observations: Sequence[Observation], firm_name: str | None = None) -> list[Classification]:
         """Classify observations (one document's, or any) without changing them."""

@@ -111,8 +111,9 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     INPUTS are PDF files and directories (searched for *.pdf); with none, the bundled samples in
     data/samples/ are built. Files unchanged since the last build (same sha256) are not read
     again, and their stored observations are reclassified where the classifier has changed since
-    (a retrained model, a new citation library or taxonomy); a changed file's rows are replaced. Files that cannot be read as a 483 are recorded in the
-    documents table with the reason, and the build goes on. The company registry is read first
+    (a retrained model, a new citation library or taxonomy); a changed file's rows are replaced.
+    Files that cannot be read as a 483 are recorded in the documents table with the reason, and
+    the build goes on. The company registry is read first
     (a bad one stops the build before any file is read); after the files, facilities are linked
     to its companies.
 
