@@ -40,6 +40,7 @@ class GoldDocument:
     gold: list[dict]  # the gold observations
     extracted: dict[int, Observation] = field(default_factory=dict)  # by number
     error: str | None = None
+    sha256: str | None = None  # the PDF's
 
 
 def read_gold(gold_dir: Path, pdf_dir: Path, cache_dir: Path | None = None,
@@ -62,6 +63,7 @@ def read_gold(gold_dir: Path, pdf_dir: Path, cache_dir: Path | None = None,
             doc.error = str(ex)
         else:
             doc.firm_name = extracted.header.firm_name or doc.firm_name
+            doc.sha256 = extracted.sha256
             for obs in extracted.observations:
                 doc.extracted.setdefault(obs.number, obs)
         docs.append(doc)

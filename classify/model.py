@@ -78,7 +78,9 @@ class Item:
 @dataclass(frozen=True)
 class Example(Item):
     """A labelled observation. `group` is the document it comes from (cross-validation keeps a
-    group together); `source` says where the label comes from ("labels" or "gold")."""
+    group together); `source` says where the label comes from: "labels" (our own, written in our
+    words), "gold" (the shared gold of real 483s) or "review" (a reviewer's categories for an
+    observation of a real 483 in a knowledge base, kb/reviews.py)."""
 
     primary: str = ""
     categories: tuple[str, ...] = ()
@@ -221,7 +223,7 @@ class Config:
     # over the 23 gold documents 0.799 -> 0.805. The cue head still conditions on the primary.
     # Pseudo-observations that pull P(category | primary) toward the category's overall rate.
     prior_alpha: float = 2.0
-    # Weight of a gold example against one of our own labels.
+    # Weight of an example from a real 483 (gold, or a review) against one of our own labels.
     gold_weight: float = 1.0
     # The category probability is blend * text head + (1 - blend) * cue head, the heads
     # weighed alike. A category is kept at or above the threshold: for calibrated
@@ -702,8 +704,9 @@ def _fit_cues(rules_: np.ndarray, y_primary: np.ndarray, y: np.ndarray, weight: 
 
 def _fit_heads(examples: Sequence[Example], f: Features, config: Config, classes: list[str]) -> Model:
     y_primary, y = _labels(examples, classes)
-    weight = np.array([config.gold_weight if e.source == "gold" else 1.0 for e in examples])
-    own = np.array([e.source != "gold" for e in examples])
+    # The text of real 483s (gold, reviews) weighs the n-grams of our own labels but adds none.
+    weight = np.array([1.0 if e.source == "labels" else config.gold_weight for e in examples])
+    own = np.array([e.source == "labels" for e in examples])
     idf_lead = _fit_idf(f.lead, config.min_df, own if config.own_vocabulary else None)
     idf_words = _fit_idf(f.words, config.min_df, own if config.own_vocabulary else None)
     k = len(classes)

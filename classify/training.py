@@ -59,17 +59,23 @@ def cross_validate_labels(labels_dir: Path, config: Config, folds: int = LABEL_F
 
 def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: Config | None = None,
               cross_validate: bool = True, progress: Callable[[str], None] | None = None,
-              labels_dir: Path = LABELS_DIR) -> Model:
-    """The model fitted on our labels and the gold documents' observations, its sidecar
-    filled in (what it was trained on, the data's hash and, with `cross_validate`, its
-    cross-validated scores)."""
+              labels_dir: Path = LABELS_DIR, reviewed: list[Example] | None = None,
+              reviewed_from: dict | None = None) -> Model:
+    """The model fitted on our labels, the gold documents' observations and `reviewed`
+    observations of a knowledge base (kb.reviews.review_examples; `reviewed_from` says where
+    they came from, for the sidecar), its sidecar filled in (what it was trained on, the data's
+    hash and, with `cross_validate`, its cross-validated scores)."""
     say = progress or (lambda message: None)
     config = config or Config()
     gold = evaluate.gold_examples(docs)
+    reviewed = list(reviewed or [])
     cv = None
     if cross_validate and docs:
         say("cross-validating: one fold per gold document")
-        result = evaluate.cross_validate(docs, labels, config)
+        # a review of a gold document's own file would score that document with its answer
+        gold_files = {d.sha256 for d in docs if d.sha256}
+        helpers = [e for e in reviewed if e.group.removeprefix("review:") not in gold_files]
+        result = evaluate.cross_validate(docs, labels + helpers, config)
         cv = {"method": "grouped by gold document, one fold each; each fold's model fitted on the own labels "
                         "and the other documents' gold",
               "folds": result.folds, "measures": evaluate.measure(result.rows).summary()}
@@ -77,8 +83,9 @@ def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: 
         say(f"cross-validating: {LABEL_FOLDS} grouped folds over the own labels")
         cv = {"method": f"{LABEL_FOLDS} grouped folds over the own labels", "folds": LABEL_FOLDS,
               "measures": cross_validate_labels(labels_dir, config)}
-    examples = labels + gold
-    say(f"fitting on {len(examples)} observations ({len(labels)} own labels, {len(gold)} gold)")
+    examples = labels + gold + reviewed
+    say(f"fitting on {len(examples)} observations ({len(labels)} own labels, {len(gold)} gold, "
+        f"{len(reviewed)} reviewed)")
     model = train(examples, config)
     model.sidecar |= {
         "trained_on": {
@@ -91,14 +98,18 @@ def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: 
         "text_in_model": "none: word and character n-grams are hashed (HashingVectorizer) and kept only where "
                          "our own labels have them; only hashed column numbers and weights are stored",
     }
+    if reviewed:
+        model.sidecar["trained_on"]["reviewed"] = {"observations": len(reviewed)} | (reviewed_from or {})
     return model
 
 
 def fit(labels_dir: Path = LABELS_DIR, gold_dir: Path | None = None, pdf_dir: Path | None = None,
         out: Path = MODEL_DIR, name: str = MODEL_NAME, cache_dir: Path | None = None, config: Config | None = None,
-        progress: Callable[[str], None] | None = None) -> Path:
+        progress: Callable[[str], None] | None = None, reviewed: list[Example] | None = None,
+        reviewed_from: dict | None = None) -> Path:
     """Read our labels (and the gold with its PDFs, when given), fit, cross-validate and save
-    the model with its sidecar into `out`; returns the sidecar's path."""
+    the model with its sidecar into `out`; returns the sidecar's path. `reviewed` adds a
+    knowledge base's reviewed observations (kb.reviews.review_examples)."""
     say = progress or (lambda message: None)
     labels = label_examples(labels_dir)
     say(f"{len(labels)} own labels from {labels_dir}")
@@ -107,5 +118,6 @@ def fit(labels_dir: Path = LABELS_DIR, gold_dir: Path | None = None, pdf_dir: Pa
         if pdf_dir is None:
             raise ValueError("--gold needs --pdfs: the gold gives labels, the PDFs the text")
         docs = evaluate.read_gold(gold_dir, pdf_dir, cache_dir, on_document=lambda n: say(f"extracting {n}"))
-    model = fit_model(labels, docs, config, progress=say, labels_dir=labels_dir)
+    model = fit_model(labels, docs, config, progress=say, labels_dir=labels_dir, reviewed=reviewed,
+                      reviewed_from=reviewed_from)
     return model.save(out, name)

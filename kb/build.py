@@ -17,7 +17,7 @@ import extract
 from classify import classify_document, default_classifier
 from extract.pdf import sha256_file
 
-from . import link, migrations, shape, store
+from . import link, migrations, reviews as review_file, shape, store
 from .listings_store import save_media_mapping
 from .registry import Registry, load_registry
 
@@ -37,6 +37,7 @@ class BuildResult:
     unread_pages: int = 0
     media_unmatched: list[str] = field(default_factory=list)  # mapping-file names no document has
     links: link.LinkReport | None = None
+    reviews_unmatched: list[str] = field(default_factory=list)  # reviews that apply to nothing here
 
     @property
     def read_any(self) -> bool:
@@ -80,6 +81,7 @@ def build(
     registry: Registry | None = None,
     media_ids: dict[str, list[str]] | None = None,
     media_source: str = "mapping",
+    reviews: dict[tuple[str, int], review_file.Review] | None = None,
 ) -> BuildResult:
     """Build the given PDFs into `db`; on_done(path, status, detail, seconds) reports each file.
 
@@ -91,24 +93,28 @@ def build(
     registry stops the build with its RegistryError before anything is written) is synced into
     the database and facilities are linked to it after the documents. `media_ids` (file name ->
     FDA media ids, from kb.listings_store.read_media_mapping) ties documents to FDA's listing;
-    `media_source` names where it came from.
+    `media_source` names where it came from. `reviews` (default: data/reviews.csv, read first
+    like the registry) are laid over the classifier's categories; a document whose reviews
+    changed is reclassified from its stored text.
     """
     if registry is None:
         registry = load_registry()
+    if reviews is None:
+        reviews = review_file.load_reviews()
     store.save_categories(db)
     result = BuildResult()
     classifier = default_classifier().version
-    planned = [(path, plan(db, path, force, classifier)) for path in find_pdfs(inputs)]
+    planned = [(path, plan(db, path, force, classifier, reviews)) for path in find_pdfs(inputs)]
     jobs = [job for _, job in planned if isinstance(job, Job)]
     outcomes = read_all(jobs, ocr, workers, cache_dir)
     for path, job in planned:
         if isinstance(job, Job):
             outcome = next(outcomes)
-            status, detail = save(db, job, outcome, result)
+            status, detail = save(db, job, outcome, result, reviews)
             seconds = outcome.seconds
         elif isinstance(job, Reclassify):
             started = time.perf_counter()
-            status, detail = reclassify(db, job, result)
+            status, detail = reclassify(db, job, result, reviews)
             seconds = time.perf_counter() - started
         else:
             status, detail = job
@@ -123,6 +129,7 @@ def build(
         with db.atomic():
             result.media_unmatched = save_media_mapping(db, media_ids, media_source)
     result.links = link.relink(db, registry)
+    result.reviews_unmatched = [why for _, why in review_file.unmatched(db, reviews)]
     shape.ensure_db_shape(db)
     return result
 
@@ -147,16 +154,19 @@ class Outcome:
 
 @dataclass
 class Reclassify:
-    """An unchanged file whose observations an older classifier classified."""
+    """An unchanged file whose observations an older classifier classified, or whose reviews
+    changed."""
 
     path: Path
     document_id: int
+    sha256: str
 
 
-def plan(db: Database, path: Path, force: bool, classifier: str | None = None) -> Job | Reclassify | tuple[str, str]:
+def plan(db: Database, path: Path, force: bool, classifier: str | None = None,
+         reviews: dict[tuple[str, int], review_file.Review] | None = None) -> Job | Reclassify | tuple[str, str]:
     """A Job for a file to read, a Reclassify for one whose stored observations were classified
-    by another classifier than `classifier` (a Classifier.version), or (status, detail) for one
-    that needs nothing."""
+    by another classifier than `classifier` (a Classifier.version) or under other `reviews`, or
+    (status, detail) for one that needs nothing."""
     resolved = path.resolve()
     try:
         size = resolved.stat().st_size
@@ -170,8 +180,8 @@ def plan(db: Database, path: Path, force: bool, classifier: str | None = None) -
     if row and not force and row[0] == sha and row[2] == store.EXTRACTOR_VERSION:
         if row[1] == "failed":
             return "unchanged", f"failed earlier: {row[3]}"
-        if classifier and row[5] != classifier:
-            return Reclassify(path, row[4])
+        if classifier and row[5] != review_file.version(classifier, review_file.of_document(reviews or {}, sha)):
+            return Reclassify(path, row[4], sha)
         return "unchanged", ""
     return Job(path, resolved, size, sha, row is not None)
 
@@ -206,8 +216,10 @@ def read_all(jobs: list[Job], ocr: str, workers: int, cache_dir: Path | None) ->
     return ordered()
 
 
-def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple[str, str]:
-    """Classify and write one file's outcome in its own transaction; (status, detail)."""
+def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
+         reviews: dict[tuple[str, int], review_file.Review] | None = None) -> tuple[str, str]:
+    """Classify, lay the reviews over, and write one file's outcome in its own transaction;
+    (status, detail)."""
     doc, error = outcome.doc, outcome.error
     if doc is not None:
         try:
@@ -219,8 +231,11 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple
             store.save_failure(db, job.resolved, job.sha256, job.size, error)
         result.failed.append((str(job.path), error))
         return "failed", error
+    mine = review_file.of_document(reviews or {}, job.sha256)
+    columns = review_file.overlay(doc.observations, mine)
     with db.atomic():
-        store.save_document(db, job.resolved, job.size, doc, default_classifier().version)
+        store.save_document(db, job.resolved, job.size, doc, review_file.version(default_classifier().version, mine),
+                            columns)
     (result.updated if job.known else result.added).append(str(job.path))
     result.observations += len(doc.observations)
     detail = f"{len(doc.observations)} observations"
@@ -231,9 +246,21 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult) -> tuple
     return ("updated" if job.known else "added"), detail
 
 
-def reclassify(db: Database, job: Reclassify, result: BuildResult) -> tuple[str, str]:
-    """Classify a document's stored observations again, in one transaction; (status, detail).
-    Nothing is read from the file: the stored text is what its extraction produced."""
+def apply_reviews(db: Database, sha256: str, reviews: dict[tuple[str, int], review_file.Review]) -> BuildResult:
+    """Reclassify, under `reviews`, every document built from the file with this sha256: what
+    `fda483 review` does after changing a review, so it shows at once."""
+    result = BuildResult()
+    rows = db.execute("select id, path from documents where sha256 = ? and status = 'ok'", [sha256]).fetchall()
+    for document_id, path in rows:
+        reclassify(db, Reclassify(Path(path), document_id, sha256), result, reviews)
+    return result
+
+
+def reclassify(db: Database, job: Reclassify, result: BuildResult,
+               reviews: dict[tuple[str, int], review_file.Review] | None = None) -> tuple[str, str]:
+    """Classify a document's stored observations again and lay its reviews over, in one
+    transaction; (status, detail). Nothing is read from the file: the stored text is what its
+    extraction produced."""
     classifier = default_classifier()
     firm_name, observations = store.stored_observations(db, job.document_id)
     try:
@@ -244,7 +271,10 @@ def reclassify(db: Database, job: Reclassify, result: BuildResult) -> tuple[str,
         return "failed", error
     for (_, o), r in zip(observations, results):
         r.apply(o)
+    mine = review_file.of_document(reviews or {}, job.sha256)
+    columns = review_file.overlay([o for _, o in observations], mine)
     with db.atomic():
-        store.save_classification(db, job.document_id, observations, classifier.version)
+        store.save_classification(db, job.document_id, observations, review_file.version(classifier.version, mine),
+                                  columns)
     result.reclassified.append(str(job.path))
     return "reclassified", f"{len(observations)} observations"

@@ -4,6 +4,7 @@ A thin layer: it parses options, calls extract/, classify/ and kb/, and reports.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -26,6 +27,22 @@ def _load_registry(path: Path | None):
     try:
         return load_registry(path or REGISTRY_PATH)
     except RegistryError as ex:
+        raise click.ClickException(str(ex))
+
+
+def reviews_option(command):
+    return click.option(
+        "--reviews", "reviews_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Reviewed categories, CSV [default: data/reviews.csv].",
+    )(command)
+
+
+def _load_reviews(path: Path | None):
+    from .reviews import REVIEWS_PATH, ReviewError, load_reviews
+
+    try:
+        return load_reviews(path or REVIEWS_PATH)
+    except ReviewError as ex:
         raise click.ClickException(str(ex))
 
 
@@ -105,7 +122,8 @@ def extract_cmd(pdf, as_json, ocr, workers, no_cache):
               default=None, help="CSV of file name -> FDA media id (columns file, fda_media_id), such as "
                                  "../shared/data/483s/manifest.csv, to tie PDFs to FDA's listing.")
 @registry_option
-def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, registry_path):
+@reviews_option
+def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, registry_path, reviews_path):
     """Build 483 PDFs into the knowledge base.
 
     INPUTS are PDF files and directories (searched for *.pdf); with none, the bundled samples in
@@ -113,9 +131,9 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     again, and their stored observations are reclassified where the classifier has changed since
     (a retrained model, a new citation library or taxonomy); a changed file's rows are replaced.
     Files that cannot be read as a 483 are recorded in the documents table with the reason, and
-    the build goes on. The company registry is read first
+    the build goes on. The company registry and the reviews are read first
     (a bad one stops the build before any file is read); after the files, facilities are linked
-    to its companies.
+    to the registry's companies. Reviewed categories (`fda483 review`) replace the classifier's.
 
     Example:
 
@@ -125,6 +143,7 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     from .listings_store import MediaMappingError, read_media_mapping
 
     registry = _load_registry(registry_path)
+    reviews = _load_reviews(reviews_path)
     media_ids = None
     if media_ids_path:
         try:
@@ -151,13 +170,15 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
     cache = None if no_cache else default_cache_dir()
     result = builder.build(db, inputs, ocr=ocr, workers=workers, cache_dir=cache, force=force,
                            on_done=on_done, registry=registry, media_ids=media_ids,
-                           media_source=media_ids_path.name if media_ids_path else "mapping")
+                           media_source=media_ids_path.name if media_ids_path else "mapping", reviews=reviews)
     click.echo(
         f"{db_path}: {len(result.added)} added, {len(result.updated)} updated, "
         f"{len(result.reclassified)} reclassified, {len(result.unchanged)} unchanged, {len(result.failed)} failed; "
         f"{result.observations} observations written"
     )
     _echo_links(result.links)
+    for line in result.reviews_unmatched:
+        click.echo(f"note: {line}", err=True)
     for name in result.media_unmatched:
         click.echo(f"note: {media_ids_path}: no document is named {name}", err=True)
     for path, error in result.failed:
@@ -167,6 +188,71 @@ def build(inputs, db_path, ocr, workers, force, no_cache, media_ids_path, regist
                    err=True)
     if not result.read_any:
         raise click.ClickException("no file could be read as a Form 483")
+
+
+@cli.command()
+@click.argument("document")
+@click.argument("number", type=int)
+@click.option("--categories", default=None,
+              help="Every category the observation discusses, comma separated (taxonomy codes); the primary is added.")
+@click.option("--primary", default=None, help="Its primary category [default: the one it has now].")
+@click.option("--by", "reviewer", default=None, help="Who reviewed it (required unless --clear).")
+@click.option("--note", default=None, help="Why, for whoever reads it next.")
+@click.option("--clear", is_flag=True, help="Remove the review: the classifier's categories come back.")
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The knowledge base the document is built into [default: data/fda483.db].")
+@reviews_option
+def review(document, number, categories, primary, reviewer, note, clear, db_path, reviews_path):
+    """Set an observation's categories by hand, where the classifier got them wrong.
+
+    DOCUMENT is a built PDF's file name, path or sha256 (its first 8 digits will do); NUMBER the
+    observation's number. The review is written to data/reviews.csv (keyed by the PDF's sha256
+    and the number, so it follows the file and survives every rebuild) and shown in the
+    knowledge base at once: categories with method "review", the classifier's own answer kept
+    in model_primary_category and model_categories.
+
+    Example:
+
+        fda483 review Northwind_Sterile_Solutions_2025.pdf 2 --categories investigations,environmental_monitoring --by "J. Ortiz" --note "the excursion is never investigated"
+    """
+    from . import build as builder
+    from .reviews import REVIEWS_PATH, ReviewError, find_document, make_review, today, write_reviews
+
+    reviews_path = reviews_path or REVIEWS_PATH
+    reviews = _load_reviews(reviews_path)
+    db = builder.open_db(db_path or builder.DEFAULT_DB)
+    try:
+        sha, file_name = find_document(db, document)
+    except ReviewError as ex:
+        raise click.ClickException(str(ex))
+    row = db.execute("select o.primary_category from observations o join documents d on d.id = o.document_id "
+                     "where d.sha256 = ? and o.number = ? limit 1", [sha, number]).fetchone()
+    if row is None:
+        raise click.ClickException(f"{file_name} has no observation {number}")
+    key = (sha, number)
+    if clear:
+        if key not in reviews:
+            raise click.ClickException(f"{file_name} observation {number} has no review in {reviews_path}")
+        del reviews[key]
+    else:
+        if not categories:
+            raise click.ClickException("give --categories (or --clear to remove a review)")
+        try:
+            reviews[key] = make_review(sha, number, primary or row[0], categories.split(","), reviewer or "",
+                                       today(), note, file_name)
+        except ReviewError as ex:
+            raise click.ClickException(str(ex))
+    write_reviews(reviews.values(), reviews_path)
+    result = builder.apply_reviews(db, sha, reviews)
+    for path, error in result.failed:
+        click.echo(f"failed: {path}: {error}", err=True)
+    now = db.execute("select o.primary_category, o.model_categories, group_concat(c.category, ', ') "
+                     "from observations o join documents d on d.id = o.document_id "
+                     "left join observation_categories c on c.observation_id = o.id "
+                     "where d.sha256 = ? and o.number = ? group by o.id limit 1", [sha, number]).fetchone()
+    said = f" (the classifier's: {', '.join(json.loads(now[1]))})" if now[1] else " (the classifier's)"
+    click.echo(f"{file_name} observation {number}: primary {now[0]}; categories {now[2]}{said}; "
+               f"{reviews_path} has {len(reviews)} review(s)")
 
 
 @cli.command(name="import-listing")
@@ -260,12 +346,17 @@ def serve(db_path, port, host, get_path):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the model and its sidecar [default: classify/models, the shipped model].")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
-def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache):
+@click.option("--reviewed-in", "reviewed_db", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Train on the reviewed observations (see --reviews) built into this knowledge base too.")
+@reviews_option
+def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache, reviewed_db, reviews_path):
     """Fit the category model on our own labels (and gold 483s) and save it with its sidecar.
 
     The sidecar (categories.json) names the scikit-learn version, the training data's sha256,
     what the model was trained on and its cross-validated scores. The same inputs give the
-    same files.
+    same files. With --reviewed-in, the observations reviewers settled (fda483 review) in that
+    knowledge base are trained on as well, from their stored text; a model trained so is your
+    knowledge base's, not the one the project ships.
 
     Example:
 
@@ -279,9 +370,26 @@ def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache):
     if (gold_dir is None) != (pdf_dir is None):
         raise click.ClickException("--gold and --pdfs go together")
     cache = None if no_cache else default_cache_dir()
+    reviewed, reviewed_from = None, None
+    if reviewed_db:
+        from sqlite_utils import Database
+
+        from .reviews import REVIEWS_PATH, review_examples, unmatched
+
+        reviews_path = reviews_path or REVIEWS_PATH
+        reviews = _load_reviews(reviews_path)
+        db = Database(reviewed_db)
+        reviewed = review_examples(db, reviews)
+        for _, why in unmatched(db, reviews):
+            click.echo(f"note: {why}", err=True)
+        reviewed_from = {"reviews_file": reviews_path.name,
+                         "reviews_sha256": hashlib.sha256(reviews_path.read_bytes()).hexdigest()
+                         if reviews_path.exists() else None, "knowledge_base": reviewed_db.name}
+        click.echo(f"{len(reviewed)} reviewed observations from {reviewed_db} ({reviews_path})", err=True)
     try:
         path = training.fit(labels_dir or LABELS_DIR, gold_dir, pdf_dir, out_dir or model.MODEL_DIR,
-                            cache_dir=cache, progress=lambda m: click.echo(m, err=True))
+                            cache_dir=cache, progress=lambda m: click.echo(m, err=True), reviewed=reviewed,
+                            reviewed_from=reviewed_from)
     except (LabelError, ValueError) as ex:
         raise click.ClickException(str(ex))
     sidecar = json.loads(path.read_text(encoding="utf-8"))

@@ -328,6 +328,15 @@ def m015_classifier_version(db: Database):
     db["documents"].add_column("classifier_version", str)
 
 
+@migrations()
+def m016_reviews(db: Database):
+    """A reviewer's decision on an observation's categories (kb/reviews.py, data/reviews.csv):
+    who reviewed it, when and why, and what the classifier had said, kept beside the reviewed
+    primary_category and categories."""
+    for column in ("reviewed_by", "reviewed_on", "review_note", "model_primary_category", "model_categories"):
+        db["observations"].add_column(column, str)
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

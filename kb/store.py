@@ -88,9 +88,11 @@ def save_failure(db: Database, path: Path, sha256: str, size: int, error: str) -
     return doc_id
 
 
-def save_document(db: Database, path: Path, size: int, doc: Document, classifier_version: str | None = None) -> int:
+def save_document(db: Database, path: Path, size: int, doc: Document, classifier_version: str | None = None,
+                  reviews: dict[int, dict] | None = None) -> int:
     """Write one extracted (and classified) document, replacing what an earlier build wrote for
-    it; `classifier_version` says what classified it (classify.Classifier.version)."""
+    it; `classifier_version` says what classified it (classify.Classifier.version, with its
+    reviews), `reviews` the review columns of its observations by number (kb.reviews.overlay)."""
     doc_id = _document_row(db, path, doc.sha256, size)
     delete_document_rows(db, doc_id)
     db["documents"].update(
@@ -170,6 +172,7 @@ def save_document(db: Database, path: Path, size: int, doc: Document, classifier
                 "redactions": sum(o.redactions.values()),
                 "redaction_marks": json.dumps(o.redactions) if o.redactions else None,
                 **_classification_columns(o),
+                **(reviews or {}).get(o.number, {}),
             }
         ).last_pk
         _insert_categories(db, obs_id, o)
@@ -204,11 +207,11 @@ def stored_observations(db: Database, document_id: int) -> tuple[str | None, lis
 
 
 def save_classification(db: Database, document_id: int, observations: list[tuple[int, Observation]],
-                        classifier_version: str) -> None:
-    """Replace the classification of a document's observations (their provision, primary and
-    categories), leaving everything read from the file as it is."""
+                        classifier_version: str, reviews: dict[int, dict] | None = None) -> None:
+    """Replace the classification of a document's observations (their provision, primary,
+    categories and review columns), leaving everything read from the file as it is."""
     for obs_id, o in observations:
-        db["observations"].update(obs_id, _classification_columns(o))
+        db["observations"].update(obs_id, _classification_columns(o) | (reviews or {}).get(o.number, {}))
         db.execute("delete from observation_categories where observation_id = ?", [obs_id])
         _insert_categories(db, obs_id, o)
     db["documents"].update(document_id, {"classifier_version": classifier_version})

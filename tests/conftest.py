@@ -81,6 +81,11 @@ def site_db(tmp_path_factory):
 @pytest.fixture(scope="session")
 def site_server(site_db):
     """`fda483 serve` in a subprocess on a free port; yields its base URL."""
+    yield from serve(site_db)
+
+
+def serve(db_path):
+    """Run `fda483 serve` on `db_path` in a subprocess on a free port; yield its base URL, then stop it."""
     import socket
     import subprocess
     import sys
@@ -91,10 +96,10 @@ def site_server(site_db):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
-    log_path = site_db.parent / "serve.log"
+    log_path = db_path.parent / "serve.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--db", str(site_db), "-p", str(port), "-h", "127.0.0.1"],
+        [sys.executable, "-m", "kb", "serve", "--db", str(db_path), "-p", str(port), "-h", "127.0.0.1"],
         stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

@@ -183,3 +183,55 @@ def test_aseptic_processing_at_contract_manufacturers_and_a_company_page(page, s
     expect(page.get_by_role("link", name="Aseptic processing and sterility assurance")).to_be_visible()
     expect(page.get_by_role("link", name="Calder Biologics")).to_be_visible()
     shot(page, "10-company")
+
+
+@pytest.fixture(scope="module")
+def reviewed_site(site_db, tmp_path_factory):
+    """A copy of the site's database in which a reviewer has set one observation's categories
+    with `fda483 review`, served by `fda483 serve`: (base URL, database, observation id)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from conftest import serve
+    from kb.cli import cli
+
+    tmp = tmp_path_factory.mktemp("reviewed-site")
+    db_path = tmp / "fda483.db"
+    shutil.copy(site_db, db_path)
+    name, number, observation_id = one(
+        db_path, "select d.file_name, o.number, o.id from observations o join documents d on d.id = o.document_id "
+                 "where not exists (select 1 from observation_categories c where c.observation_id = o.id "
+                 "and c.category = 'personnel') order by d.file_name, o.number")
+    result = CliRunner().invoke(cli, ["review", name, str(number), "--categories", "personnel", "--by", "Dana Reviewer",
+                                      "--note", "the operators were never trained", "--db", str(db_path),
+                                      "--reviews", str(tmp / "reviews.csv")])
+    assert result.exit_code == 0, result.output
+    for base in serve(db_path):
+        yield base, db_path, observation_id
+
+
+def test_a_reviewer_finds_the_reviewed_observations_and_reads_what_the_classifier_had_said(page, reviewed_site):
+    from playwright.sync_api import expect
+
+    base, db_path, observation_id = reviewed_site
+    page.goto(base + "/fda483/reviewed_observations")
+    expect(page.locator("h1")).to_have_text("Reviewed observations")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td.col-reviewed_by")).to_have_text("Dana Reviewer")
+    expect(rows.first.locator("td.col-categories")).to_contain_text("personnel")
+    shot(page, "10-reviewed-observations")
+
+    rows.first.locator("td.col-observation_id a").click()
+    expect(page.locator("h1")).to_contain_text("Observation")
+    review = page.locator(".kb-review")
+    expect(review).to_contain_text("Categories reviewed by Dana Reviewer")
+    expect(review).to_contain_text("the operators were never trained")
+    model = one(db_path, "select model_categories from observations where id = ?", [observation_id])[0]
+    said = [one(db_path, "select name from categories where code = ?", [code])[0]
+            for code in re.findall(r'"([a-z_]+)"', model)]
+    expect(review).to_contain_text("The classifier had said " + ", ".join(said))
+    personnel = one(db_path, "select name from categories where code = 'personnel'")[0]
+    expect(page.locator(".kb-chips")).to_contain_text(personnel)
+    shot(page, "11-reviewed-observation")

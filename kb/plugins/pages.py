@@ -5,6 +5,8 @@ an inspection with its observations.
 The data is gathered here (extra_template_vars) and laid out by kb/templates/row.html and the
 _kb_*.html templates it includes. Any other row page is Datasette's own.
 """
+import json
+
 from datasette import hookimpl
 from datasette.utils import urlsafe_components
 
@@ -79,6 +81,10 @@ async def observation_page(db, observation_id):
     if o is None:
         return None
     o["categories"] = (await _categories(db, [o["id"]])).get(o["id"], [])
+    # a reviewed observation: what the classifier had given, by name
+    said = json.loads(o["model_categories"]) if o.get("model_categories") else []
+    names = {r["code"]: r["name"] for r in await _rows(db, "select code, name from categories", [])}
+    o["model_categories_list"] = [names.get(code, code) for code in said]
     # The text begins with the citation; the page prints the citation as a lead, then the rest.
     text, citation = o["text"] or "", o["citation"] or ""
     o["body"] = text[len(citation):].strip() if citation and text.startswith(citation) else text
