@@ -104,17 +104,18 @@ def build(
     store.save_categories(db)
     result = BuildResult()
     classifier = default_classifier().version
-    planned = [(path, plan(db, path, force, classifier, reviews)) for path in find_pdfs(inputs)]
+    reviewed = review_file.by_file(reviews)
+    planned = [(path, plan(db, path, force, classifier, reviewed)) for path in find_pdfs(inputs)]
     jobs = [job for _, job in planned if isinstance(job, Job)]
     outcomes = read_all(jobs, ocr, workers, cache_dir)
     for path, job in planned:
         if isinstance(job, Job):
             outcome = next(outcomes)
-            status, detail = save(db, job, outcome, result, reviews)
+            status, detail = save(db, job, outcome, result, reviewed)
             seconds = outcome.seconds
         elif isinstance(job, Reclassify):
             started = time.perf_counter()
-            status, detail = reclassify(db, job, result, reviews)
+            status, detail = reclassify(db, job, result, reviewed)
             seconds = time.perf_counter() - started
         else:
             status, detail = job
@@ -163,10 +164,10 @@ class Reclassify:
 
 
 def plan(db: Database, path: Path, force: bool, classifier: str | None = None,
-         reviews: dict[tuple[str, int], review_file.Review] | None = None) -> Job | Reclassify | tuple[str, str]:
+         reviewed: dict[str, dict[int, review_file.Review]] | None = None) -> Job | Reclassify | tuple[str, str]:
     """A Job for a file to read, a Reclassify for one whose stored observations were classified
-    by another classifier than `classifier` (a Classifier.version) or under other `reviews`, or
-    (status, detail) for one that needs nothing."""
+    by another classifier than `classifier` (a Classifier.version) or under other reviews than
+    its own in `reviewed` (review_file.by_file), or (status, detail) for one that needs nothing."""
     resolved = path.resolve()
     try:
         size = resolved.stat().st_size
@@ -180,7 +181,7 @@ def plan(db: Database, path: Path, force: bool, classifier: str | None = None,
     if row and not force and row[0] == sha and row[2] == store.EXTRACTOR_VERSION:
         if row[1] == "failed":
             return "unchanged", f"failed earlier: {row[3]}"
-        if classifier and row[5] != review_file.version(classifier, review_file.of_document(reviews or {}, sha)):
+        if classifier and row[5] != review_file.version(classifier, (reviewed or {}).get(sha, {})):
             return Reclassify(path, row[4], sha)
         return "unchanged", ""
     return Job(path, resolved, size, sha, row is not None)
@@ -217,7 +218,7 @@ def read_all(jobs: list[Job], ocr: str, workers: int, cache_dir: Path | None) ->
 
 
 def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
-         reviews: dict[tuple[str, int], review_file.Review] | None = None) -> tuple[str, str]:
+         reviewed: dict[str, dict[int, review_file.Review]] | None = None) -> tuple[str, str]:
     """Classify, lay the reviews over, and write one file's outcome in its own transaction;
     (status, detail)."""
     doc, error = outcome.doc, outcome.error
@@ -231,7 +232,7 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
             store.save_failure(db, job.resolved, job.sha256, job.size, error)
         result.failed.append((str(job.path), error))
         return "failed", error
-    mine = review_file.of_document(reviews or {}, job.sha256)
+    mine = (reviewed or {}).get(job.sha256, {})
     columns = review_file.overlay(doc.observations, mine)
     with db.atomic():
         store.save_document(db, job.resolved, job.size, doc, review_file.version(default_classifier().version, mine),
@@ -249,15 +250,15 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
 def apply_reviews(db: Database, sha256: str, reviews: dict[tuple[str, int], review_file.Review]) -> BuildResult:
     """Reclassify, under `reviews`, every document built from the file with this sha256: what
     `fda483 review` does after changing a review, so it shows at once."""
-    result = BuildResult()
+    result, reviewed = BuildResult(), review_file.by_file(reviews)
     rows = db.execute("select id, path from documents where sha256 = ? and status = 'ok'", [sha256]).fetchall()
     for document_id, path in rows:
-        reclassify(db, Reclassify(Path(path), document_id, sha256), result, reviews)
+        reclassify(db, Reclassify(Path(path), document_id, sha256), result, reviewed)
     return result
 
 
 def reclassify(db: Database, job: Reclassify, result: BuildResult,
-               reviews: dict[tuple[str, int], review_file.Review] | None = None) -> tuple[str, str]:
+               reviewed: dict[str, dict[int, review_file.Review]] | None = None) -> tuple[str, str]:
     """Classify a document's stored observations again and lay its reviews over, in one
     transaction; (status, detail). Nothing is read from the file: the stored text is what its
     extraction produced."""
@@ -271,7 +272,7 @@ def reclassify(db: Database, job: Reclassify, result: BuildResult,
         return "failed", error
     for (_, o), r in zip(observations, results):
         r.apply(o)
-    mine = review_file.of_document(reviews or {}, job.sha256)
+    mine = (reviewed or {}).get(job.sha256, {})
     columns = review_file.overlay([o for _, o in observations], mine)
     with db.atomic():
         store.save_classification(db, job.document_id, observations, review_file.version(classifier.version, mine),

@@ -147,9 +147,12 @@ def today() -> str:
     return date.today().isoformat()
 
 
-def of_document(reviews: dict[tuple[str, int], Review], sha256: str) -> dict[int, Review]:
-    """A document's reviews by observation number."""
-    return {n: r for (sha, n), r in reviews.items() if sha == sha256}
+def by_file(reviews: dict[tuple[str, int], Review]) -> dict[str, dict[int, Review]]:
+    """The reviews by the PDF's sha256, then by observation number."""
+    out: dict[str, dict[int, Review]] = {}
+    for (sha, number), r in reviews.items():
+        out.setdefault(sha, {})[number] = r
+    return out
 
 
 def version(classifier_version: str, reviews: dict[int, Review]) -> str:

@@ -5,8 +5,6 @@ an inspection with its observations.
 The data is gathered here (extra_template_vars) and laid out by kb/templates/row.html and the
 _kb_*.html templates it includes. Any other row page is Datasette's own.
 """
-import json
-
 from datasette import hookimpl
 from datasette.utils import urlsafe_components
 
@@ -82,9 +80,9 @@ async def observation_page(db, observation_id):
         return None
     o["categories"] = (await _categories(db, [o["id"]])).get(o["id"], [])
     # a reviewed observation: what the classifier had given, by name
-    said = json.loads(o["model_categories"]) if o.get("model_categories") else []
-    names = {r["code"]: r["name"] for r in await _rows(db, "select code, name from categories", [])}
-    o["model_categories_list"] = [names.get(code, code) for code in said]
+    said = await _rows(db, "select coalesce(c.name, j.value) as name from json_each(?) j "
+                           "left join categories c on c.code = j.value order by j.key", [o.get("model_categories") or "[]"])
+    o["model_categories_list"] = [r["name"] for r in said]
     # The text begins with the citation; the page prints the citation as a lead, then the rest.
     text, citation = o["text"] or "", o["citation"] or ""
     o["body"] = text[len(citation):].strip() if citation and text.startswith(citation) else text
