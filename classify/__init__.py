@@ -13,6 +13,8 @@ The steps, for each observation:
    matched and the taxonomy maps it; otherwise the model's primary head (method "model").
 3. categories: the primary first, then every category the model's categories head finds at
    or above its threshold (method "model"), with its probability as the score.
+4. uncertain: the model's calls a reviewer should look at first, kept or left out, whose
+   probability falls near the threshold (REVIEW_BAND).
 
 Without a model file (a checkout where `fda483 train` has not run), steps 2 and 3 fall back to
 the category cues alone (method "rules"): the category with most cues in the lead statement,
@@ -36,7 +38,15 @@ from .taxonomy import TAXONOMY_PATH, category_for_cfr, codes
 
 # Bumped when the code of classification changes what it produces for the same model, library,
 # taxonomy and cues (those are hashed into Classifier.version by themselves).
-CLASSIFY_CODE_VERSION = 1
+# 2: observations carry their uncertain calls.
+CLASSIFY_CODE_VERSION = 2
+
+# The band, as factors of the model's threshold, in which a call of the category model is
+# uncertain (0.2 to 0.6 at a threshold of 0.4). In the grouped cross-validation over the 23 gold
+# documents 33 of the 107 calls in this band were wrong, against one in twenty-four of all
+# calls, and they held a third of the errors; `fda483 evaluate` prints the figures afresh
+# (evaluate.review_yield).
+REVIEW_BAND = (0.5, 1.5)
 
 # Where no citation was found, the provision is sought in the observation's opening only.
 _OPENING_CHARS = 400
@@ -62,6 +72,8 @@ class Classification:
     categories: list[str] = field(default_factory=list)
     category_scores: dict[str, float] = field(default_factory=dict)
     category_methods: dict[str, str] = field(default_factory=dict)
+    # (category, probability, kept): the model's calls in REVIEW_BAND, nearest the threshold first
+    uncertain: list[tuple[str, float, bool]] = field(default_factory=list)
 
     def apply(self, obs: Observation) -> Observation:
         obs.cfr, obs.cfr_score, obs.cfr_method = self.cfr, self.cfr_score, self.cfr_method
@@ -69,6 +81,7 @@ class Classification:
         obs.categories = list(self.categories)
         obs.category_scores = dict(self.category_scores)
         obs.category_methods = dict(self.category_methods)
+        obs.uncertain_categories = list(self.uncertain)
         return obs
 
 
@@ -137,8 +150,10 @@ class Classifier:
         return match.provision, category_for_cfr(match.provision), match.score, match.method
 
     def _from_model(self, match: CitationMatch | None, p: model_module.Prediction) -> Classification:
-        return self._classification(match, (p.primary, "model", p.primary_score), p.scores, self.model.threshold,
-                                    "model")
+        result = self._classification(match, (p.primary, "model", p.primary_score), p.scores, self.model.threshold,
+                                      "model")
+        result.uncertain = uncertain_calls(p.scores, self.model.threshold, result.primary_category)
+        return result
 
     def _from_rules(self, match: CitationMatch | None, signals) -> Classification:
         k = len(self.codes)
@@ -159,6 +174,19 @@ class Classifier:
         category_scores = {c: round(primary_score if c == primary else scores[c], 4) for c in categories}
         methods = {c: primary_method if c == primary else method for c in categories}
         return Classification(cfr, cfr_score, cfr_method, primary, categories, category_scores, methods)
+
+
+def uncertain_calls(scores: dict[str, float], threshold: float, primary: str | None) -> list[tuple[str, float, bool]]:
+    """The categories other than the primary whose probability lies in REVIEW_BAND around
+    `threshold`, with whether they were kept, nearest the threshold first.
+
+    >>> uncertain_calls({"equipment": 0.45, "cleaning": 0.95, "facilities": 0.3, "personnel": 0.05},
+    ...                 0.4, "cleaning")
+    [('equipment', 0.45, True), ('facilities', 0.3, False)]
+    """
+    low, high = (round(threshold * f, 6) for f in REVIEW_BAND)  # 0.4 * 1.5 is 0.6000000000000001
+    calls = [(c, round(s, 4), s >= threshold) for c, s in scores.items() if c != primary and low <= s < high]
+    return sorted(calls, key=lambda call: (round(abs(call[1] - threshold), 6), call[0]))
 
 
 @lru_cache(maxsize=1)
@@ -183,5 +211,5 @@ def classify_document(doc: Document, classifier: Classifier | None = None) -> Do
     return doc
 
 
-__all__ = ["Classifier", "Classification", "classify_document", "classify_observation", "default_classifier",
-           "rules"]
+__all__ = ["Classifier", "Classification", "REVIEW_BAND", "classify_document", "classify_observation",
+           "default_classifier", "rules", "uncertain_calls"]

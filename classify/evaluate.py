@@ -205,6 +205,41 @@ def measure(rows: Sequence[Scored]) -> Measures:
     )
 
 
+@dataclass
+class ReviewYield:
+    """What the classifier's uncertain calls (classify.uncertain_calls) hold: how many there
+    are, how many of them are wrong, and the micro-F1 once a reviewer has set each one right."""
+
+    calls: int
+    observations: int  # observations with at least one uncertain call
+    wrong: int  # uncertain calls the classifier got wrong
+    errors: int  # category errors (false positives and negatives) over all calls
+    micro_f1_after: float
+
+    def summary(self) -> dict:
+        return {"uncertain_calls": self.calls, "uncertain_observations": self.observations,
+                "uncertain_wrong": self.wrong, "category_errors": self.errors,
+                "micro_f1_after_review": _round(self.micro_f1_after)}
+
+
+def review_yield(rows: Sequence[Scored]) -> ReviewYield:
+    """The uncertain calls of scored rows, judged against the gold."""
+    calls = observations = wrong = errors = 0
+    tp = fp = fn = 0
+    for r in rows:
+        gold = set(r.gold.get("categories") or [])
+        predicted = set(r.result.categories) if r.result else set()
+        errors += len(gold ^ predicted)
+        uncertain = r.result.uncertain if r.result else []
+        calls += len(uncertain)
+        observations += bool(uncertain)
+        for code, _, kept in uncertain:
+            wrong += kept != (code in gold)
+            (predicted.add if code in gold else predicted.discard)(code)
+        tp, fp, fn = tp + len(gold & predicted), fp + len(predicted - gold), fn + len(gold - predicted)
+    return ReviewYield(calls, observations, wrong, errors, f1(tp, fp, fn))
+
+
 # The measures that get an interval, as Measures.summary() names them.
 INTERVAL_MEASURES = ("primary_category", "categories_micro_f1", "categories_macro_f1")
 
@@ -234,9 +269,11 @@ def document_intervals(rows: Sequence[Scored], resamples: int = 1000,
             for k, v in values.items() if v}
 
 
-def report(m: Measures, intervals: dict[str, tuple[float, float]] | None = None) -> str:
+def report(m: Measures, intervals: dict[str, tuple[float, float]] | None = None,
+           reviews: ReviewYield | None = None) -> str:
     """The per-category table, the headline measures (with their intervals over documents,
-    when given) and the primary-category confusion table."""
+    when given), what the uncertain calls hold (when given) and the primary-category confusion
+    table."""
     intervals = intervals or {}
 
     def between(name: str) -> str:
@@ -256,6 +293,11 @@ def report(m: Measures, intervals: dict[str, tuple[float, float]] | None = None)
     lines.append(f"{'primary category':32s} {_fmt(m.primary)}  (n={m.primary_n}){between('primary_category')}")
     lines.append(f"{'categories, micro-F1':32s} {m.micro_f1:.3f}{between('categories_micro_f1')}")
     lines.append(f"{'categories, macro-F1':32s} {m.macro_f1:.3f}{between('categories_macro_f1')}")
+    if reviews is not None:
+        share = f" ({reviews.wrong / reviews.calls:.0%})" if reviews.calls else ""
+        lines.append(f"uncertain calls (the review queue): {reviews.calls} on {reviews.observations} observations, "
+                     f"{reviews.wrong} of them wrong{share}, of {reviews.errors} category errors in all; "
+                     f"micro-F1 once they are reviewed: {reviews.micro_f1_after:.3f}")
     lines.append("")
     lines.append("primary category confusion (rows: gold, columns: predicted; only categories that occur)")
     used = [c for c in codes() if any(c in k for k in m.confusion)]

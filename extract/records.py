@@ -91,6 +91,8 @@ class Observation:
     categories: list[str] = field(default_factory=list)
     category_scores: dict[str, float] = field(default_factory=dict)
     category_methods: dict[str, str] = field(default_factory=dict)
+    # the model's calls near its threshold: (category, probability, kept), classify.uncertain_calls
+    uncertain_categories: list[tuple[str, float, bool]] = field(default_factory=list)
 
     @property
     def body(self) -> str:

@@ -417,7 +417,9 @@ def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, resamples, no_c
     fold fits a model on our own labels and the other folds' gold, so that no observation is
     scored by a model that saw its document. Prints per-category precision, recall and F1, CFR
     provision accuracy, primary category accuracy and its confusion table. The headline
-    measures come with 95% intervals from resampling the documents.
+    measures come with 95% intervals from resampling the documents. It also says how many of
+    the classifier's uncertain calls (what the review_queue query lists) were wrong, and the
+    micro-F1 once a reviewer has set them right.
 
     Example:
 
@@ -442,8 +444,11 @@ def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, resamples, no_c
         if doc.error:
             click.echo(f"warning: {doc.name}: {doc.error}", err=True)
     intervals = evaluate.document_intervals(result.rows, resamples)
-    click.echo(evaluate.report(measures, intervals))
-    summary = measures.summary() | {"folds": result.folds, "own_labels": len(labels), "documents": len(docs)}
+    reviews = evaluate.review_yield(result.rows)
+    click.echo(evaluate.report(measures, intervals, reviews))
+    summary = measures.summary() | {"folds": result.folds, "own_labels": len(labels), "documents": len(docs),
+                                    "observations": len(result.rows)}
+    summary |= reviews.summary()
     summary |= {f"{k}_interval": list(v) for k, v in intervals.items()}
     click.echo("measures: " + " ".join(f"{k}={v}" for k, v in summary.items()))
     if json_out:

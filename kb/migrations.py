@@ -337,6 +337,19 @@ def m016_reviews(db: Database):
         db["observations"].add_column(column, str)
 
 
+@migrations()
+def m017_uncertain_categories(db: Database):
+    """The category model's uncertain calls on each observation (classify.uncertain_calls): the
+    categories it scored near its threshold, kept or left out, for a reviewer to look at first.
+    Documents classified before this have none until the build that follows reclassifies them
+    (classify.CLASSIFY_CODE_VERSION 2)."""
+    db["uncertain_categories"].create(
+        {"observation_id": int, "category": str, "score": float, "kept": int},
+        pk=("observation_id", "category"),
+        foreign_keys=[("observation_id", "observations", "id"), ("category", "categories", "code")],
+    )
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

@@ -16,6 +16,7 @@ INDEXES = [
     ("observations", ["cfr"]),
     ("observations", ["document_id"]),
     ("observation_categories", ["category"]),
+    ("uncertain_categories", ["category"]),
     ("inspections", ["fei"]),
     ("inspections", ["year"]),
     ("pages", ["document_id"]),

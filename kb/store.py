@@ -49,6 +49,7 @@ def delete_document_rows(db: Database, document_id: int) -> None:
     """Remove what was read from a document (its own row stays, to be updated)."""
     obs_ids = "select id from observations where document_id = ?"
     db.execute(f"delete from observation_categories where observation_id in ({obs_ids})", [document_id])
+    db.execute(f"delete from uncertain_categories where observation_id in ({obs_ids})", [document_id])
     db.execute("delete from observations where document_id = ?", [document_id])
     insp_ids = "select id from inspections where document_id = ?"
     db.execute(f"delete from inspection_investigators where inspection_id in ({insp_ids})", [document_id])
@@ -193,6 +194,10 @@ def _insert_categories(db: Database, obs_id: int, o: Observation) -> None:
         }
         for code in o.categories
     )
+    db["uncertain_categories"].insert_all(
+        {"observation_id": obs_id, "category": code, "score": score, "kept": int(kept)}
+        for code, score, kept in o.uncertain_categories
+    )
 
 
 def stored_observations(db: Database, document_id: int) -> tuple[str | None, list[tuple[int, Observation]]]:
@@ -213,6 +218,7 @@ def save_classification(db: Database, document_id: int, observations: list[tuple
     for obs_id, o in observations:
         db["observations"].update(obs_id, _classification_columns(o) | (reviews or {}).get(o.number, {}))
         db.execute("delete from observation_categories where observation_id = ?", [obs_id])
+        db.execute("delete from uncertain_categories where observation_id = ?", [obs_id])
         _insert_categories(db, obs_id, o)
     db["documents"].update(document_id, {"classifier_version": classifier_version})
 

@@ -235,3 +235,28 @@ def test_a_reviewer_finds_the_reviewed_observations_and_reads_what_the_classifie
     personnel = one(db_path, "select name from categories where code = 'personnel'")[0]
     expect(page.locator(".kb-chips")).to_contain_text(personnel)
     shot(page, "11-reviewed-observation")
+
+
+def test_a_reviewer_opens_the_review_queue_and_sees_what_the_classifier_was_unsure_of(page, reviewed_site):
+    from playwright.sync_api import expect
+
+    base, db_path, reviewed_id = reviewed_site
+    page.goto(base + "/fda483/review_queue")
+    expect(page.locator("h1")).to_have_text("Categories to review first")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expected = one(db_path, "select count(distinct u.observation_id) from uncertain_categories u join observations o "
+                            "on o.id = u.observation_id where o.reviewed_by is null")[0]
+    assert expected > 0
+    expect(rows).to_have_count(expected)
+    assert str(reviewed_id) not in page.locator("td.col-observation_id").all_inner_texts()
+    first = rows.first.locator("td.col-uncertain").inner_text()
+    shot(page, "12-review-queue")
+
+    rows.first.locator("td.col-observation_id a").click()
+    unsure = page.locator(".kb-uncertain")
+    expect(unsure).to_contain_text("The classifier was unsure of")
+    code, score = re.match(r"([a-z_]+) (\d\.\d\d)", first).groups()
+    name = one(db_path, "select name from categories where code = ?", [code])[0]
+    expect(unsure).to_contain_text(f"{name} ({score}")
+    expect(unsure.locator("code")).to_contain_text("fda483 review ")
+    shot(page, "13-uncertain-observation")

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from classify import Classification, evaluate, model as model_module
 from classify.evaluate import Scored, measure, report
 from classify.labels import label_examples
+from classify.taxonomy import codes
 from classify.training import fit_model
 from extract.pdf import default_cache_dir
 from kb.cli import cli
@@ -50,6 +51,23 @@ def test_measures_are_the_scorers():
     assert m.confusion == Counter({("investigations", "investigations"): 1, ("other", "other"): 1,
                                    ("environmental_monitoring", "aseptic_processing"): 1,
                                    ("aseptic_processing", None): 1})
+
+
+def test_review_yield_judges_the_uncertain_calls_against_the_gold():
+    gold = {"number": 1, "cfr": "211.192", "primary_category": "investigations",
+            "categories": ["investigations", "laboratory_controls", "equipment"]}
+    unsure = result("211.192", "investigations", ["investigations", "laboratory_controls", "cleaning"])
+    # right to keep laboratory_controls, wrong to keep cleaning and to leave equipment out
+    unsure.uncertain = [("laboratory_controls", 0.45, True), ("cleaning", 0.5, True), ("equipment", 0.3, False)]
+    sure = result("211.192", "investigations", ["investigations", "stability"])  # a confident error
+    rows = [Scored("a", gold, unsure), Scored("a", dict(gold, number=2), sure),
+            Scored("b", dict(gold, number=3), None)]  # not extracted: nothing to review
+    got = evaluate.review_yield(rows)
+    assert (got.calls, got.observations, got.wrong) == (3, 1, 2)
+    assert got.errors == sum(fp + fn for _, fp, fn in measure(rows).per_category.values()) == 2 + 3 + 3
+    # after review: row 1 exact (3 tp); row 2 investigations (1 tp), stability (fp), 2 fn; row 3: 3 fn
+    assert got.micro_f1_after == pytest.approx(evaluate.f1(4, 1, 5))
+    assert "3 on 1 observations, 2 of them wrong (67%), of 8 category errors" in report(measure(rows), reviews=got)
 
 
 def test_report_has_the_table_and_the_confusion():
@@ -118,6 +136,12 @@ def test_evaluate_runs_one_fold_per_document(evaluated):
         lo, hi = measures[f"{name}_interval"]
         assert lo <= measures[name] <= hi and lo < hi, (name, lo, measures[name], hi)
     assert "95% interval over documents" in output
+    # the review queue's calls: a small part of all calls, wrong far more often than the rest
+    calls, wrong, errors = measures["uncertain_calls"], measures["uncertain_wrong"], measures["category_errors"]
+    all_calls = measures["observations"] * len(codes())
+    assert 0 < calls < 2 * measures["observations"]
+    assert wrong / calls > 4 * (errors - wrong) / (all_calls - calls)
+    assert measures["micro_f1_after_review"] > measures["categories_micro_f1"]
 
 
 @pytest.mark.parametrize("name, target", TARGETS)

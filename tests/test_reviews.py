@@ -255,3 +255,83 @@ def test_train_learns_from_the_reviewed_observations_of_a_knowledge_base(kb, tmp
         scores[name] = [p.scores["stability"] for p in model.predict(examples)]
     assert all(t > p + 0.02 for t, p in zip(scores["taught"], scores["plain"])), scores
     assert Classifier(load(taught)).version != Classifier(load(plain)).version
+
+
+def test_uncertain_calls_are_those_near_the_threshold_nearest_first():
+    from classify import REVIEW_BAND, uncertain_calls
+    scores = {"equipment": 0.45, "cleaning": 0.95, "facilities": 0.3, "personnel": 0.05, "production": 0.2,
+              "quality_unit": 0.6, "investigations": 0.5}
+    assert REVIEW_BAND == (0.5, 1.5)
+    # 0.2 is in the band, 0.6 is not; the primary is never an uncertain call
+    assert uncertain_calls(scores, 0.4, "investigations") == [
+        ("equipment", 0.45, True), ("facilities", 0.3, False), ("production", 0.2, False)]
+    # equally near: by name
+    assert uncertain_calls(scores, 0.4, "equipment")[:2] == [("facilities", 0.3, False), ("investigations", 0.5, True)]
+
+
+def uncertain(db_path):
+    """Every uncertain call by file and observation number."""
+    return Database(db_path).execute(
+        "select d.file_name, o.number, u.category, u.score, u.kept from uncertain_categories u "
+        "join observations o on o.id = u.observation_id join documents d on d.id = o.document_id "
+        "order by 1, 2, 3").fetchall()
+
+
+def test_uncertain_calls_are_the_classifiers_and_outlive_rebuilds(kb, tmp_path):
+    from classify import Classifier, REVIEW_BAND
+    samples, built, _ = kb
+    calls = uncertain(built)
+    assert calls, "the samples have no uncertain call to review"
+    threshold = Classifier().model.threshold
+    db = Database(built)
+    for file_name, number, category, score, kept in calls:
+        assert threshold * REVIEW_BAND[0] <= score < threshold * REVIEW_BAND[1]
+        assert bool(kept) == (score >= threshold)
+        stored = db.execute("select c.score, c.method from observation_categories c join observations o on "
+                            "o.id = c.observation_id join documents d on d.id = o.document_id where d.file_name = ? "
+                            "and o.number = ? and c.category = ?", [file_name, number, category]).fetchone()
+        assert (stored == (score, "model")) if kept else stored is None, (file_name, number, category, stored)
+    # a review leaves the model's calls as they were; --force rebuilds them the same
+    db_path, reviews = tmp_path / "kb.db", tmp_path / "reviews.csv"
+    shutil.copy(built, db_path)
+    file_name, number = calls[0][:2]
+    assert run("review", file_name, number, "--categories", "other", "--by", "I. Reader",
+               "--db", db_path, "--reviews", reviews).exit_code == 0
+    assert uncertain(db_path) == calls
+    assert run("build", samples, "--db", db_path, "--reviews", reviews, "--force").exit_code == 0
+    assert uncertain(db_path) == calls
+
+
+def test_the_review_queue_lists_the_unreviewed_uncertain_observations(kb, tmp_path):
+    samples, built, _ = kb
+    db_path, reviews = tmp_path / "fda483.db", tmp_path / "reviews.csv"
+    shutil.copy(built, db_path)
+
+    def queue(category=""):
+        got = run("serve", "--db", db_path, "--get", f"/fda483/review_queue.json?_shape=array&category={category}")
+        assert got.exit_code == 0, got.output
+        return json.loads(got.output)
+
+    listed = queue()
+    calls = uncertain(db_path)
+    assert {(r["firm_name"], r["number"]) for r in listed} == set(Database(db_path).execute(
+        "select distinct i.firm_name, o.number from uncertain_categories u join observations o on o.id = "
+        "u.observation_id join inspections i on i.id = o.inspection_id").fetchall())
+    counts = [r["uncertain_calls"] for r in listed]
+    assert counts == sorted(counts, reverse=True) and sum(counts) == len(calls)
+    first = listed[0]
+    assert len(first["uncertain"].split("; ")) == first["uncertain_calls"]
+    one = calls[0][2]
+    assert all(one in r["uncertain"] for r in queue(one)) and 0 < len(queue(one)) <= len(listed)
+    # its page says what the classifier was unsure of, and how to set it
+    row = Database(db_path).execute("select o.id, d.file_name from observations o join documents d on d.id = "
+                                    "o.document_id where o.id = ?", [first["observation_id"]]).fetchone()
+    page = run("serve", "--db", db_path, "--get", f"/fda483/observations/{row[0]}").output
+    assert "The classifier was unsure of" in page and f"fda483 review {row[1]} {first['number']}" in page
+    # once reviewed, it leaves the queue and its page shows the review instead
+    assert run("review", row[1], first["number"], "--categories", "other", "--by", "I. Reader",
+               "--db", db_path, "--reviews", reviews).exit_code == 0
+    assert first["observation_id"] not in {r["observation_id"] for r in queue()}
+    assert len(queue()) == len(listed) - 1
+    page = run("serve", "--db", db_path, "--get", f"/fda483/observations/{row[0]}").output
+    assert "Categories reviewed by I. Reader" in page and "The classifier was unsure of" not in page

@@ -83,6 +83,10 @@ async def observation_page(db, observation_id):
     said = await _rows(db, "select coalesce(c.name, j.value) as name from json_each(?) j "
                            "left join categories c on c.code = j.value order by j.key", [o.get("model_categories") or "[]"])
     o["model_categories_list"] = [r["name"] for r in said]
+    # the model's calls near its threshold, for a reviewer
+    o["uncertain"] = await _rows(db, "select coalesce(c.name, u.category) as name, u.score, u.kept "
+                                     "from uncertain_categories u left join categories c on c.code = u.category "
+                                     "where u.observation_id = ? order by u.score desc", [o["id"]])
     # The text begins with the citation; the page prints the citation as a lead, then the rest.
     text, citation = o["text"] or "", o["citation"] or ""
     o["body"] = text[len(citation):].strip() if citation and text.startswith(citation) else text
