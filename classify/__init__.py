@@ -189,6 +189,16 @@ def uncertain_calls(scores: dict[str, float], threshold: float, primary: str | N
     return sorted(calls, key=lambda call: (round(abs(call[1] - threshold), 6), call[0]))
 
 
+def observation_example(obs: Observation, firm_name: str | None, primary: str, categories: Sequence[str],
+                        group: str, source: str) -> model_module.Example:
+    """A training example of an extracted observation: its text and citation, the provision
+    its citation matches (as when it is classified) and the given labels."""
+    m = match_citation_cached(citation_of(obs))
+    return model_module.Example(text=obs.text or "", citation=obs.citation, provision=m.provision if m else None,
+                                firm_name=firm_name, primary=primary, categories=tuple(categories), group=group,
+                                source=source)
+
+
 @lru_cache(maxsize=1)
 def default_classifier() -> Classifier:
     """The classifier with the shipped model, built once per process."""
@@ -212,4 +222,4 @@ def classify_document(doc: Document, classifier: Classifier | None = None) -> Do
 
 
 __all__ = ["Classifier", "Classification", "REVIEW_BAND", "classify_document", "classify_observation",
-           "default_classifier", "rules", "uncertain_calls"]
+           "default_classifier", "observation_example", "rules", "uncertain_calls"]

@@ -27,8 +27,7 @@ from sklearn.model_selection import GroupKFold
 import extract
 from extract.records import Observation
 
-from . import Classification, Classifier, citation_of
-from .citations import match_citation
+from . import Classification, Classifier, observation_example
 from .model import Config, Example, Featurizer, subset, train
 from .taxonomy import codes, norm_cfr
 
@@ -78,11 +77,8 @@ def gold_examples(docs: Sequence[GoldDocument]) -> list[Example]:
             obs = doc.extracted.get(g.get("number"))
             if obs is None or not g.get("primary_category"):
                 continue
-            m = match_citation(citation_of(obs))
-            out.append(Example(text=obs.text or "", citation=obs.citation, provision=m.provision if m else None,
-                               firm_name=doc.firm_name, primary=g["primary_category"],
-                               categories=tuple(g.get("categories") or ()), group=f"gold:{doc.name}",
-                               source="gold"))
+            out.append(observation_example(obs, doc.firm_name, g["primary_category"], g.get("categories") or (),
+                                           f"gold:{doc.name}", "gold"))
     return out
 
 

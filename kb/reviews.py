@@ -235,8 +235,7 @@ def review_examples(db: Database, reviews: dict[tuple[str, int], Review]) -> lis
     """Training examples (classify.model.Example, source "review") of the reviewed observations
     built into `db`: their stored text and citation, the reviewer's categories. A review that
     matches nothing here gives none (`unmatched` says which)."""
-    from classify import citation_of, match_citation_cached
-    from classify.model import Example
+    from classify import observation_example
 
     out = []
     for r in sorted(reviews.values(), key=lambda r: r.key):
@@ -248,8 +247,6 @@ def review_examples(db: Database, reviews: dict[tuple[str, int], Review]) -> lis
         if row is None:
             continue
         obs = Observation(row[0], row[1], row[2], row[3] or "", row[4])
-        match = match_citation_cached(citation_of(obs))
-        out.append(Example(text=obs.text, citation=obs.citation, provision=match.provision if match else None,
-                           firm_name=row[5], primary=r.primary_category, categories=r.categories,
-                           group=f"review:{r.sha256}", source="review"))
+        out.append(observation_example(obs, row[5], r.primary_category, r.categories, f"review:{r.sha256}",
+                                       "review"))
     return out
