@@ -153,6 +153,18 @@ class Measures:
             "categories_macro_f1": _round(self.macro_f1),
         }
 
+    def by_category(self) -> dict[str, dict]:
+        """Per category its counts and rates, in taxonomy order: {code: {"tp", "fp", "fn",
+        "precision", "recall", "f1"}}; a rate with nothing to count (no calls, or no category
+        in the answers) is None."""
+        out = {}
+        for c, (tp, fp, fn) in self.per_category.items():
+            out[c] = {"tp": tp, "fp": fp, "fn": fn,
+                      "precision": _round(tp / (tp + fp)) if tp + fp else None,
+                      "recall": _round(tp / (tp + fn)) if tp + fn else None,
+                      "f1": _round(f1(tp, fp, fn)) if tp + fp + fn else None}
+        return out
+
 
 def _round(x):
     return None if x is None else round(x, 4)

@@ -6,9 +6,10 @@ Trains on our own labels (data/labels/observations) and, when given, the gold an
 real 483s with their PDFs (the PDFs are extracted; the gold gives the labels). Words are
 hashed, so the saved arrays hold no text of either. The sidecar says what the model was
 trained on (how many own labels and their hash, which gold documents), the hash of all the
-training data, and cross-validated scores: with gold, those of `fda483 evaluate` (grouped by
-document, a model refitted in every fold); without, a grouped cross-validation over our own
-labels. Training is deterministic: the same inputs give the same bytes.
+training data, and cross-validated scores, overall and per category: with gold, those of
+`fda483 evaluate` (grouped by document, a model refitted in every fold); without, a grouped
+cross-validation over our own labels. The knowledge base shows the per-category figures beside
+each category (kb.store.save_categories). Training is deterministic: the same inputs give the same bytes.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _labels_sha256(directory: Path) -> str:
     return h.hexdigest()
 
 
-def cross_validate_labels(labels_dir: Path, config: Config, folds: int = LABEL_FOLDS) -> dict:
+def cross_validate_labels(labels_dir: Path, config: Config, folds: int = LABEL_FOLDS) -> evaluate.Measures:
     """Grouped k-fold over our own labels: each held-out label classified by the whole
     classifier with a model fitted on the others, and scored against the label."""
     answers = read_labels(labels_dir)
@@ -54,7 +55,7 @@ def cross_validate_labels(labels_dir: Path, config: Config, folds: int = LABEL_F
         for a, result in zip(held, Classifier(model).classify(observations)):
             gold = {"cfr": a.cfr, "primary_category": a.primary, "categories": list(a.categories)}
             rows.append(evaluate.Scored(a.file, gold, result))
-    return evaluate.measure(rows).summary()
+    return evaluate.measure(rows)
 
 
 def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: Config | None = None,
@@ -76,13 +77,15 @@ def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: 
         gold_files = {d.sha256 for d in docs if d.sha256}
         helpers = [e for e in reviewed if e.group.removeprefix("review:") not in gold_files]
         result = evaluate.cross_validate(docs, labels + helpers, config)
+        measures = evaluate.measure(result.rows)
         cv = {"method": "grouped by gold document, one fold each; each fold's model fitted on the own labels "
                         "and the other documents' gold",
-              "folds": result.folds, "measures": evaluate.measure(result.rows).summary()}
+              "folds": result.folds, "measures": measures.summary(), "by_category": measures.by_category()}
     elif cross_validate:
         say(f"cross-validating: {LABEL_FOLDS} grouped folds over the own labels")
+        measures = cross_validate_labels(labels_dir, config)
         cv = {"method": f"{LABEL_FOLDS} grouped folds over the own labels", "folds": LABEL_FOLDS,
-              "measures": cross_validate_labels(labels_dir, config)}
+              "measures": measures.summary(), "by_category": measures.by_category()}
     examples = labels + gold + reviewed
     say(f"fitting on {len(examples)} observations ({len(labels)} own labels, {len(gold)} gold, "
         f"{len(reviewed)} reviewed)")

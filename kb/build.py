@@ -101,7 +101,8 @@ def build(
         registry = load_registry()
     if reviews is None:
         reviews = review_file.load_reviews()
-    store.save_categories(db)
+    model = default_classifier().model
+    store.save_categories(db, model.sidecar.get("cross_validation") if model else None)
     result = BuildResult()
     classifier = default_classifier().version
     reviewed = review_file.by_file(reviews)

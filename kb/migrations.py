@@ -350,6 +350,16 @@ def m017_uncertain_categories(db: Database):
     )
 
 
+@migrations()
+def m018_category_figures(db: Database):
+    """How well the classifier finds each category, from its model's cross-validation
+    (kb.store.save_categories fills them on every build): precision, recall and F1, how many
+    answer observations had the category, and how it was measured."""
+    for column, kind in (("classifier_precision", float), ("classifier_recall", float), ("classifier_f1", float),
+                         ("classifier_support", int), ("classifier_measured", str)):
+        db["categories"].add_column(column, kind)
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

@@ -28,8 +28,26 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def save_categories(db: Database) -> None:
-    """The taxonomy into `categories` (upserted: codes are stable, names may be refined)."""
+def save_categories(db: Database, cross_validation: dict | None = None) -> None:
+    """The taxonomy into `categories` (upserted: codes are stable, names may be refined), with
+    how well the classifier finds each category: the per-category figures of its model's
+    cross-validation (the sidecar's `cross_validation`, classify.training), or none without
+    them."""
+    measured = (cross_validation or {}).get("by_category") or {}
+    how = None
+    if measured and cross_validation.get("method"):
+        how, folds = cross_validation["method"], str(cross_validation.get("folds") or "")
+        if folds and not how.startswith(folds):
+            how += f" ({folds} folds)"
+
+    def figures(code: str) -> dict:
+        m = measured.get(code)
+        if not m:
+            return {"classifier_precision": None, "classifier_recall": None, "classifier_f1": None,
+                    "classifier_support": None, "classifier_measured": how}
+        return {"classifier_precision": m["precision"], "classifier_recall": m["recall"],
+                "classifier_f1": m["f1"], "classifier_support": m["tp"] + m["fn"], "classifier_measured": how}
+
     db["categories"].upsert_all(
         [
             {
@@ -38,7 +56,7 @@ def save_categories(db: Database) -> None:
                 "system": c.system,
                 "description": c.description,
                 "cfr": json.dumps(list(c.cfr)),
-            }
+            } | figures(c.code)
             for c in taxonomy.categories()
         ],
         pk="code",

@@ -260,3 +260,28 @@ def test_a_reviewer_opens_the_review_queue_and_sees_what_the_classifier_was_unsu
     expect(unsure).to_contain_text(f"{name} ({score}")
     expect(unsure.locator("code")).to_contain_text("fda483 review ")
     shot(page, "13-uncertain-observation")
+
+
+def test_how_far_to_trust_a_category_on_the_categories_table_and_on_hover(page, site_server, site_db):
+    """A person reading a category the classifier gave can see how well it finds that category:
+    the categories table lists the cross-validated figures, and the chip says them on hover."""
+    from playwright.sync_api import expect
+
+    page.goto(site_server + "/fda483/classifier_by_category")
+    expect(page.locator("h1")).to_have_text("How far to trust each category")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    expect(rows).to_have_count(one(site_db, "select count(*) from categories")[0])
+    weakest = one(site_db, "select name, classifier_f1 from categories where classifier_f1 is not null "
+                           "order by classifier_f1, code limit 1")
+    expect(rows.first.locator("td.col-name")).to_have_text(weakest[0])
+    expect(rows.first.locator("td.col-f1")).to_have_text(str(weakest[1]))
+    shot(page, "14-categories-trust")
+
+    observation_id, name, precision = one(site_db, """
+        select oc.observation_id, c.name, c.classifier_precision from observation_categories oc
+        join categories c on c.code = oc.category where oc.method = 'model' order by oc.observation_id limit 1""")
+    page.goto(f"{site_server}/fda483/observations/{observation_id}")
+    chip = page.locator(".kb-chips a.kb-chip-model", has_text=name)
+    chip.hover()
+    expect(chip).to_have_attribute("title", re.compile(
+        rf"Given by the classifier, whose calls of {re.escape(name)} were right {100 * precision:.0f}% of the time"))

@@ -51,6 +51,12 @@ def test_measures_are_the_scorers():
     assert m.confusion == Counter({("investigations", "investigations"): 1, ("other", "other"): 1,
                                    ("environmental_monitoring", "aseptic_processing"): 1,
                                    ("aseptic_processing", None): 1})
+    by = m.by_category()
+    assert by["aseptic_processing"] == {"tp": 1, "fp": 0, "fn": 1, "precision": 1.0, "recall": 0.5, "f1": 0.6667}
+    # called once and wrongly, never in the gold: no recall to speak of
+    assert by["cleaning"] == {"tp": 0, "fp": 1, "fn": 0, "precision": 0.0, "recall": None, "f1": 0.0}
+    assert by["laboratory_controls"] == {"tp": 0, "fp": 0, "fn": 1, "precision": None, "recall": 0.0, "f1": 0.0}
+    assert list(by) == [c for c in codes() if c in by]  # taxonomy order
 
 
 def test_review_yield_judges_the_uncertain_calls_against_the_gold():

@@ -203,6 +203,22 @@ def test_shipped_model_loads_and_says_what_it_was_trained_on():
     assert model.sidecar["training_data_sha256"]
 
 
+def test_shipped_model_says_how_well_it_finds_each_category():
+    """The sidecar's per-category figures (shown beside each category in the knowledge base)
+    are the counts its overall cross-validated figures were computed from."""
+    cv = load().sidecar["cross_validation"]
+    by = cv["by_category"]
+    assert set(by) <= set(codes()) and len(by) >= 15
+    tp, fp, fn = (sum(m[k] for m in by.values()) for k in ("tp", "fp", "fn"))
+    assert round(2 * tp / (2 * tp + fp + fn), 4) == cv["measures"]["categories_micro_f1"]
+    present = [m for m in by.values() if m["tp"] + m["fn"]]
+    assert round(sum(m["f1"] for m in present) / len(present), 4) == pytest.approx(
+        cv["measures"]["categories_macro_f1"], abs=1e-3)
+    for m in by.values():
+        if m["precision"] is not None:
+            assert m["precision"] == round(m["tp"] / (m["tp"] + m["fp"]), 4)
+
+
 def test_shipped_model_keeps_only_ngrams_of_our_own_labels():
     """The shipped model was trained on the gold too, but every hashed word or character
     n-gram it keeps occurs in at least min_df of our own labels: none comes from gold text."""

@@ -311,6 +311,33 @@ def test_observation_page_reads_in_full(site_db):
     assert ">&larr; Observation 2</a>" in html and ">Observation 4 &rarr;</a>" in html
 
 
+def test_categories_say_how_well_the_classifier_finds_them(site_db):
+    """The categories table carries the shipped model's cross-validated figures per category, and a
+    category chip the model gave says them when hovered; one a citation or a reviewer gave does not."""
+    from classify.model import load
+
+    cv = load().sidecar["cross_validation"]
+    table = {r["code"]: r for r in rows(site_db, "/fda483/categories")}
+    for code, m in cv["by_category"].items():
+        r = table[code]
+        assert (r["classifier_precision"], r["classifier_recall"], r["classifier_f1"]) == (
+            m["precision"], m["recall"], m["f1"])
+        assert r["classifier_support"] == m["tp"] + m["fn"]
+        assert r["classifier_measured"].startswith(cv["method"])
+    chips = query(site_db, """
+        select oc.observation_id, oc.method, c.name, c.classifier_precision, c.classifier_recall, c.classifier_support
+        from observation_categories oc join categories c on c.code = oc.category
+        join observations o on o.id = oc.observation_id where oc.category != o.primary_category""")
+    by_method = {c["method"]: c for c in chips}
+    assert "model" in by_method, "the samples' classification has no category the model gave"
+    for method, c in by_method.items():
+        html = html_lib.unescape(page(site_db, f"/fda483/observations/{c['observation_id']}"))
+        said = (f"whose calls of {c['name']} were right {100 * c['classifier_precision']:.0f}% of the time, finding "
+                f"{100 * c['classifier_recall']:.0f}% of the observations people put in it "
+                f"(cross-validated over {c['classifier_support']})")
+        assert (said in html) == (method == "model"), method
+
+
 def test_observation_page_marks_a_repeat(site_db):
     o = query(site_db, "select * from observations where repeat = 1 limit 1")[0]
     html = page(site_db, f"/fda483/observations/{o['id']}")

@@ -19,14 +19,16 @@ async def _one(db, sql, params):
 
 
 async def _categories(db, observation_ids):
-    """{observation_id: [category, ...]}, the primary first, then by score."""
+    """{observation_id: [category, ...]}, the primary first, then by score; each with how it
+    was given and how well the classifier finds that category."""
     if not observation_ids:
         return {}
     marks = ",".join("?" * len(observation_ids))
     rows = await _rows(
         db,
         f"""
-        select oc.observation_id, oc.category as code, c.name, c.system,
+        select oc.observation_id, oc.category as code, c.name, c.system, oc.method,
+               c.classifier_precision, c.classifier_recall, c.classifier_support,
                oc.category = o.primary_category as is_primary
         from observation_categories oc
         join categories c on c.code = oc.category
