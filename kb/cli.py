@@ -406,7 +406,7 @@ def train_cmd(gold_dir, pdf_dir, labels_dir, out_dir, no_cache, reviewed_db, rev
 @click.option("--labels", "labels_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Our own labelled observations [default: data/labels/observations].")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the measures to this file.")
+              help="Also write the measures, per category too, to this file.")
 @click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples of the documents for the 95% intervals (0: none).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
@@ -452,4 +452,5 @@ def evaluate_cmd(gold_dir, pdf_dir, folds, labels_dir, json_out, resamples, no_c
     summary |= {f"{k}_interval": list(v) for k, v in intervals.items()}
     click.echo("measures: " + " ".join(f"{k}={v}" for k, v in summary.items()))
     if json_out:
+        summary["by_category"] = measures.by_category()
         json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -148,6 +148,10 @@ def test_evaluate_runs_one_fold_per_document(evaluated):
     assert 0 < calls < 2 * measures["observations"]
     assert wrong / calls > 4 * (errors - wrong) / (all_calls - calls)
     assert measures["micro_f1_after_review"] > measures["categories_micro_f1"]
+    # the per-category counts (what the sidecar keeps for the knowledge base) add up to micro-F1
+    tp, fp, fn = (sum(m[k] for m in measures["by_category"].values()) for k in ("tp", "fp", "fn"))
+    assert round(2 * tp / (2 * tp + fp + fn), 4) == measures["categories_micro_f1"]
+    assert fp + fn == errors
 
 
 @pytest.mark.parametrize("name, target", TARGETS)
