@@ -71,7 +71,8 @@ def test_home_page_offers_search_and_the_questions(site_db):
     assert 'action="/fda483/search_observations"' in html
     assert 'action="/fda483/facilities"' in html
     for href in ["/-/dashboards/findings", "/fda483/category_findings", "/fda483/category_trend",
-                 "/fda483/most_cited_cfr", "/fda483/repeat_observations", "/fda483/new_observations"]:
+                 "/fda483/most_cited_cfr", "/fda483/repeat_observations", "/fda483/new_observations",
+                 "/fda483/classifier_by_category", "/fda483/review_queue"]:
         assert f'href="{href}' in html, href
 
 
