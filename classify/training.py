@@ -78,8 +78,8 @@ def fit_model(labels: list[Example], docs: list[evaluate.GoldDocument], config: 
         helpers = [e for e in reviewed if e.group.removeprefix("review:") not in gold_files]
         result = evaluate.cross_validate(docs, labels + helpers, config)
         measures = evaluate.measure(result.rows)
-        cv = {"method": "grouped by gold document, one fold each; each fold's model fitted on the own labels "
-                        "and the other documents' gold",
+        cv = {"method": f"grouped by gold document, one fold for each of the {result.folds} documents; each "
+                        "fold's model fitted on the own labels and the other documents' gold",
               "folds": result.folds, "measures": measures.summary(), "by_category": measures.by_category()}
     elif cross_validate:
         say(f"cross-validating: {LABEL_FOLDS} grouped folds over the own labels")

@@ -101,10 +101,10 @@ def build(
         registry = load_registry()
     if reviews is None:
         reviews = review_file.load_reviews()
-    model = default_classifier().model
-    store.save_categories(db, model.sidecar.get("cross_validation") if model else None)
+    current = default_classifier()
+    store.save_categories(db, current.model.sidecar.get("cross_validation") if current.model else None)
     result = BuildResult()
-    classifier = default_classifier().version
+    classifier = current.version
     reviewed = review_file.by_file(reviews)
     planned = [(path, plan(db, path, force, classifier, reviewed)) for path in find_pdfs(inputs)]
     jobs = [job for _, job in planned if isinstance(job, Job)]

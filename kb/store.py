@@ -34,19 +34,13 @@ def save_categories(db: Database, cross_validation: dict | None = None) -> None:
     cross-validation (the sidecar's `cross_validation`, classify.training), or none without
     them."""
     measured = (cross_validation or {}).get("by_category") or {}
-    how = None
-    if measured and cross_validation.get("method"):
-        how, folds = cross_validation["method"], str(cross_validation.get("folds") or "")
-        if folds and not how.startswith(folds):
-            how += f" ({folds} folds)"
+    how = cross_validation.get("method") if measured else None
 
     def figures(code: str) -> dict:
-        m = measured.get(code)
-        if not m:
-            return {"classifier_precision": None, "classifier_recall": None, "classifier_f1": None,
-                    "classifier_support": None, "classifier_measured": how}
-        return {"classifier_precision": m["precision"], "classifier_recall": m["recall"],
-                "classifier_f1": m["f1"], "classifier_support": m["tp"] + m["fn"], "classifier_measured": how}
+        m = measured.get(code) or {}
+        return {"classifier_precision": m.get("precision"), "classifier_recall": m.get("recall"),
+                "classifier_f1": m.get("f1"), "classifier_support": m["tp"] + m["fn"] if m else None,
+                "classifier_measured": how}
 
     db["categories"].upsert_all(
         [
