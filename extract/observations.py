@@ -86,9 +86,14 @@ def is_reverse_page(page: Page) -> bool:
 
 def body_lines(page: Page) -> list[BodyLine]:
     """The lines of a page between its header boxes and its signature box."""
+    return _body(page)[1]
+
+
+def _body(page: Page) -> tuple[list[str], list[BodyLine]]:
+    """(the texts of the page's header lines, its body lines)."""
     lines = page.lines
     if not lines or is_reverse_page(page):
-        return []
+        return [], []
     top_labels = find_labels(lines, HEADER_KEYS, y_max=page.height * 0.5)
     bottom_labels = find_labels(lines, FOOTER_KEYS, y_min=page.height * 0.45)
     start = 0
@@ -112,6 +117,8 @@ def body_lines(page: Page) -> list[BodyLine]:
     while start < len(lines) and _NOTICE.search(lines[start].text):
         start += 1
     end = len(lines)
+    # Words of a footer label that OCR joined to the last line of text ("grade. ; DATE ISSUED").
+    label_words = {id(w) for lab in bottom_labels.values() for w in lab.words}
     if bottom_labels:
         footer_top = min(lab.top for lab in bottom_labels.values())
         for i in range(start, len(lines)):
@@ -120,11 +127,36 @@ def body_lines(page: Page) -> list[BodyLine]:
                 break
     out = []
     for line in lines[start:end]:
-        text = strip_edges(line.text)
+        words = [w.text for w in line.words if id(w) not in label_words]
+        text = strip_edges(_LABEL_LEFTOVER.sub("", " ".join(words)) if len(words) < len(line.words) else line.text)
         if not text or _FURNITURE.match(text):
             continue
         out.append(BodyLine(page.number, text, line.x0, page.width))
-    return out
+    return [strip_edges(line.text) for line in lines[:start]], out
+
+
+# A header line must be this long to be matched in another page's body (short ones, "FEI
+# NUMBER" or a date, could match text), and this alike (rapidfuzz ratio) to be the same line.
+_HEADER_LINE_MIN = 16
+_HEADER_LINE_SCORE = 85
+# Leftovers of a footer label cut out of a line of text: the separators OCR put before it.
+_LABEL_LEFTOVER = re.compile(r"(?:\s+[;:,|'_.]+)+\s*$")
+# A page's header can lose a label row to OCR ("CITY, STATE, ZIP CODE" read into the values
+# below it); its value lines then open the body. At most this many are looked for.
+_REPEATED_HEADER_MAX = 4
+
+
+def _drop_repeated_header(body: list[BodyLine], header_lines: list[str]) -> list[BodyLine]:
+    """The body without its first lines where they repeat a line of the header boxes (of this
+    page or another): the firm's name and address, printed again on every page."""
+    drop = 0
+    while drop < min(len(body), _REPEATED_HEADER_MAX):
+        text = body[drop].text
+        if len(text) < _HEADER_LINE_MIN or not any(
+                fuzz.ratio(text, h, score_cutoff=_HEADER_LINE_SCORE) for h in header_lines):
+            break
+        drop += 1
+    return body[drop:]
 
 
 def is_dates_list(text: str) -> bool:
@@ -180,9 +212,11 @@ def _is_system_heading(text: str) -> bool:
 
 def split(pages: list[Page]) -> list[Observation]:
     """The numbered observations of a 483, in order, each over the pages it spans."""
+    bodies = [_body(page) for page in pages]
+    header_lines = [t for header, _ in bodies for t in header if len(t) >= _HEADER_LINE_MIN]
     lines: list[BodyLine] = []
-    for page in pages:
-        lines.extend(body_lines(page))
+    for _, body in bodies:
+        lines.extend(_drop_repeated_header(body, header_lines))
     lines = _drop_dates_list(lines)
     drafts = _split_headings(lines)
     if not drafts:

@@ -21,7 +21,9 @@ from .geo import us_state_code
 # re-reads files whose bytes did not change. 2: observations classified (provision, primary,
 # categories); 3: text layers read with poppler where it is installed. The reader is part of
 # the version: installing or removing libpoppler-glib changes the text, so files are re-read.
-EXTRACTOR_VERSION = f"3-{layer_reader()}"
+# 4: a page's header lines that OCR left in its body, and a footer label OCR joined to the
+# last line of text, are kept out of the observations.
+EXTRACTOR_VERSION = f"4-{layer_reader()}"
 
 
 def now() -> str:

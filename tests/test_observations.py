@@ -1,4 +1,7 @@
-from pages import footer_rows, header_rows, make_page
+from pages import footer_rows, header_rows, make_page, words_at
+
+from extract.layout import group_lines
+from extract.records import Page
 
 from extract.observations import is_dates_list, split
 
@@ -93,3 +96,33 @@ def test_a_cross_reference_starting_a_line_is_not_a_heading():
     obs = split([p])
     assert [o.number for o in obs] == [1, 2]
     assert obs[0].text.endswith("described in Observation 2.")
+
+
+def test_a_header_row_that_ocr_lost_does_not_put_the_address_into_an_observation():
+    """When OCR loses a label row of the header ("CITY, STATE, ZIP CODE ..."), the values below
+    it open the page's body; they repeat another page's header lines and are taken out."""
+    p1 = page_with(["OBSERVATION 1", "Written procedures are not followed.",
+                    "Specifically, the operator skipped the line clearance of lot 7 and"], 1)
+    rows = [r for r in header_rows() if not (isinstance(r[1], list) and r[1][0][1].startswith("CITY"))]
+    rows += [(210, "did not record it."), (222, "OBSERVATION 2"), (234, "Equipment is not maintained."),
+             (246, "Specifically, the mixer's seal leaked.")]
+    p2 = make_page(rows + footer_rows(page=2, of=3), number=2)
+    obs = split([p1, p2])
+    assert [o.number for o in obs] == [1, 2]
+    assert obs[0].text.endswith("line clearance of lot 7 and did not record it.")
+    assert all("Springfield" not in o.text and "Outsourcing Facility" not in o.text for o in obs)
+
+
+def test_the_footers_label_read_into_the_last_line_is_cut_from_it():
+    """OCR can join "DATE ISSUED" to the last line of text when its box is tall; the label and
+    the separators before it go, the text stays."""
+    rows = header_rows() + [(230, "OBSERVATION 1"), (242, "Written procedures are not followed."),
+                            (254, "Specifically, the batch record was signed after the fact.")]
+    page = make_page(rows + footer_rows()[1:], number=1)
+    tall = words_at("The review was not dated. ;", 72, 676, h=16)
+    label = words_at("DATE ISSUED", 480, 688)
+    page = Page(1, 612.0, 792.0, group_lines([w for line in page.lines for w in line.words] + tall + label),
+                page.source, 1.0)
+    assert any("DATE ISSUED" in line.text and "not dated" in line.text for line in page.lines)
+    (obs,) = split([page])
+    assert obs.text.endswith("signed after the fact. The review was not dated.")

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from classify.labels import read_labels
+from extract import extract_document
 from extract.pdf import default_cache_dir, read_pages
 from shared_paths import shingles
 
@@ -57,3 +58,16 @@ def test_our_labels_copy_no_text_of_the_real_483s(shared, measures):
     assert len(real) > 30_000  # the corpus was read (about 48,000 runs)
     copied = [(lab.id, s) for lab in read_labels() for s in shingles(lab.text) & real]
     assert copied == []
+
+
+def test_no_page_furniture_in_the_real_observations(shared, measures):
+    """The form's boxes, repeated on every page, stay out of the observations: no observation
+    holds its own 483's street address or ZIP code (printed in the header of each page, where OCR
+    can lose the label row above them) or a label of the footer. OCR cached by the scorer's run."""
+    leaks = []
+    for path in sorted((shared / "data" / "483s" / "pdfs").glob("*.pdf")):
+        doc = extract_document(path, cache_dir=default_cache_dir())
+        furniture = ["DATE ISSUED", "SEE REVERSE", "EMPLOYEE(S) SIGNATURE", "FORM FDA 483"]
+        furniture += [v for v in (doc.header.street_address, doc.header.postal_code) if v and len(v) >= 5]
+        leaks += [(path.stem, o.number, f) for o in doc.observations for f in furniture if f in o.text]
+    assert leaks == []
