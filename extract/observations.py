@@ -4,6 +4,8 @@ Each page's body is what lies between the repeated header boxes and the signatur
 are read in order and cut at the numbered headings ("OBSERVATION 3" and its OCR variants); old
 and BIMO forms number their findings as a list ("1. The firm did not ..."). A heading is only
 accepted in sequence, at the start of a line, so "see Observation 2" in a text never splits it.
+Where OCR lost a label row of a page's header, the values below it open the body; lines there
+that repeat a header line of any page are dropped.
 """
 from __future__ import annotations
 
@@ -84,13 +86,9 @@ def is_reverse_page(page: Page) -> bool:
     return len(find_labels(page.lines[:25], ("firm", "street", "dates", "type"))) < 2
 
 
-def body_lines(page: Page) -> list[BodyLine]:
-    """The lines of a page between its header boxes and its signature box."""
-    return _body(page)[1]
-
-
-def _body(page: Page) -> tuple[list[str], list[BodyLine]]:
-    """(the texts of the page's header lines, its body lines)."""
+def header_and_body(page: Page) -> tuple[list[str], list[BodyLine]]:
+    """The texts of a page's header lines, and its body: the lines between its header boxes
+    and its signature box."""
     lines = page.lines
     if not lines or is_reverse_page(page):
         return [], []
@@ -212,7 +210,7 @@ def _is_system_heading(text: str) -> bool:
 
 def split(pages: list[Page]) -> list[Observation]:
     """The numbered observations of a 483, in order, each over the pages it spans."""
-    bodies = [_body(page) for page in pages]
+    bodies = [header_and_body(page) for page in pages]
     header_lines = [t for header, _ in bodies for t in header if len(t) >= _HEADER_LINE_MIN]
     lines: list[BodyLine] = []
     for _, body in bodies:
