@@ -115,7 +115,7 @@ def header_and_body(page: Page) -> tuple[list[str], list[BodyLine]]:
     while start < len(lines) and _NOTICE.search(lines[start].text):
         start += 1
     end = len(lines)
-    # Words of a footer label that OCR joined to the last line of text ("grade. ; DATE ISSUED").
+    # Words of a footer label that OCR joined to the last line of text ("was not dated. ; DATE ISSUED").
     label_words = {id(w) for lab in bottom_labels.values() for w in lab.words}
     if bottom_labels:
         footer_top = min(lab.top for lab in bottom_labels.values())
