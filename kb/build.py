@@ -16,6 +16,7 @@ from sqlite_utils import Database
 import extract
 from classify import classify_document, default_classifier
 from extract.pdf import sha256_file
+from extract.records import Observation
 
 from . import link, migrations, reviews as review_file, shape, store
 from .listings_store import save_media_mapping
@@ -233,11 +234,9 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
             store.save_failure(db, job.resolved, job.sha256, job.size, error)
         result.failed.append((str(job.path), error))
         return "failed", error
-    mine = (reviewed or {}).get(job.sha256, {})
-    columns = review_file.overlay(doc.observations, mine)
+    columns, version = _lay_reviews(reviewed, job.sha256, doc.observations, default_classifier().version)
     with db.atomic():
-        store.save_document(db, job.resolved, job.size, doc, review_file.version(default_classifier().version, mine),
-                            columns)
+        store.save_document(db, job.resolved, job.size, doc, version, columns)
     (result.updated if job.known else result.added).append(str(job.path))
     result.observations += len(doc.observations)
     detail = f"{len(doc.observations)} observations"
@@ -246,6 +245,14 @@ def save(db: Database, job: Job, outcome: Outcome, result: BuildResult,
         detail += f"; page(s) {', '.join(map(str, unread))} not read"
         result.unread_pages += len(unread)
     return ("updated" if job.known else "added"), detail
+
+
+def _lay_reviews(reviewed: dict[str, dict[int, review_file.Review]] | None, sha256: str,
+                 observations: list[Observation], classifier_version: str) -> tuple[dict[int, dict], str]:
+    """Lay the file's reviews over its classified observations: (their review columns by
+    number, the version to store: the classifier's with the reviews' hash)."""
+    mine = (reviewed or {}).get(sha256, {})
+    return review_file.overlay(observations, mine), review_file.version(classifier_version, mine)
 
 
 def apply_reviews(db: Database, sha256: str, reviews: dict[tuple[str, int], review_file.Review]) -> BuildResult:
@@ -273,10 +280,8 @@ def reclassify(db: Database, job: Reclassify, result: BuildResult,
         return "failed", error
     for (_, o), r in zip(observations, results):
         r.apply(o)
-    mine = (reviewed or {}).get(job.sha256, {})
-    columns = review_file.overlay([o for _, o in observations], mine)
+    columns, version = _lay_reviews(reviewed, job.sha256, [o for _, o in observations], classifier.version)
     with db.atomic():
-        store.save_classification(db, job.document_id, observations, review_file.version(classifier.version, mine),
-                                  columns)
+        store.save_classification(db, job.document_id, observations, version, columns)
     result.reclassified.append(str(job.path))
     return "reclassified", f"{len(observations)} observations"
