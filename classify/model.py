@@ -262,7 +262,10 @@ class Config:
     # the nearest labelled observations (cosine of the text head's TF-IDF, 5 to 40
     # neighbours, blended in at 0.2 to 0.5): 0.798-0.823, own 0.831-0.858; where own was
     # best (0.857-0.858) gold was 0.814-0.816. The first sentence of each lettered item of
-    # the details added as words of their own: 0.803-0.815 (own 0.839-0.849).
+    # the details added as words of their own: 0.803-0.815 (own 0.839-0.849). Longer
+    # examples made by joining the details of a second own label (same primary, or any) to
+    # one, with both labels' categories, for the length of real 483s: 0.770-0.817 over
+    # thresholds 0.35-0.6 (0.814-0.817 only with the threshold raised to 0.45-0.5).
     blend: float = 0.5
     threshold: float = 0.4
     random_state: int = 0
