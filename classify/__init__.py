@@ -15,6 +15,8 @@ The steps, for each observation:
    or above its threshold (method "model"), with its probability as the score.
 4. uncertain: the model's calls a reviewer should look at first, kept or left out, whose
    probability falls near the threshold (REVIEW_BAND).
+5. cues: the category cues (classify.rules) found in the cleaned text, what a reader checks a
+   category against: `rules.cue_summary` writes them as "stoppers (3), crimped".
 
 Without a model file (a checkout where `fda483 train` has not run), steps 2 and 3 fall back to
 the category cues alone (method "rules"): the category with most cues in the lead statement,
@@ -38,8 +40,8 @@ from .taxonomy import TAXONOMY_PATH, category_for_cfr, codes
 
 # Bumped when the code of classification changes what it produces for the same model, library,
 # taxonomy and cues (those are hashed into Classifier.version by themselves).
-# 2: observations carry their uncertain calls.
-CLASSIFY_CODE_VERSION = 2
+# 2: observations carry their uncertain calls. 3: and the category cues found in them.
+CLASSIFY_CODE_VERSION = 3
 
 # The band, as factors of the model's threshold, in which a call of the category model is
 # uncertain (0.2 to 0.6 at a threshold of 0.4). In the grouped cross-validation over the 23 gold
@@ -74,6 +76,8 @@ class Classification:
     category_methods: dict[str, str] = field(default_factory=dict)
     # (category, probability, kept): the model's calls in REVIEW_BAND, nearest the threshold first
     uncertain: list[tuple[str, float, bool]] = field(default_factory=list)
+    # the category cues found in the observation: {category: {phrase: count}} (rules.cue_summary)
+    cues: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def apply(self, obs: Observation) -> Observation:
         obs.cfr, obs.cfr_score, obs.cfr_method = self.cfr, self.cfr_score, self.cfr_method
@@ -82,6 +86,7 @@ class Classification:
         obs.category_scores = dict(self.category_scores)
         obs.category_methods = dict(self.category_methods)
         obs.uncertain_categories = list(self.uncertain)
+        obs.category_cues = {c: dict(found) for c, found in self.cues.items()}
         return obs
 
 
@@ -142,7 +147,7 @@ class Classifier:
             predictions = self.model.predict(items)
             return [self._from_model(m, p) for m, p in zip(matches, predictions)]
         features = self._featurizer(items)
-        return [self._from_rules(m, features.rules[row]) for row, m in enumerate(matches)]
+        return [self._from_rules(m, features.rules[row], features.cues[row]) for row, m in enumerate(matches)]
 
     def _provision(self, match: CitationMatch | None) -> tuple[str | None, str | None, float | None, str | None]:
         if match is None:
@@ -153,15 +158,18 @@ class Classifier:
         result = self._classification(match, (p.primary, "model", p.primary_score), p.scores, self.model.threshold,
                                       "model")
         result.uncertain = uncertain_calls(p.scores, self.model.threshold, result.primary_category)
+        result.cues = p.cues
         return result
 
-    def _from_rules(self, match: CitationMatch | None, signals) -> Classification:
+    def _from_rules(self, match: CitationMatch | None, signals, cues: dict[str, dict[str, int]]) -> Classification:
         k = len(self.codes)
         lead, body, share = signals[:k], signals[k:2 * k], signals[2 * k:3 * k]
         best = max(range(k), key=lambda j: (lead[j], body[j]))
         shares = {c: float(share[j]) for j, c in enumerate(self.codes)}
-        return self._classification(match, (self.codes[best], "rules", shares[self.codes[best]]), shares,
-                                    _RULES_SHARE, "rules")
+        result = self._classification(match, (self.codes[best], "rules", shares[self.codes[best]]), shares,
+                                      _RULES_SHARE, "rules")
+        result.cues = cues
+        return result
 
     def _classification(self, match: CitationMatch | None, fallback: tuple[str, str, float],
                         scores: dict[str, float], threshold: float, method: str) -> Classification:

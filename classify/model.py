@@ -294,6 +294,8 @@ class Features:
     lead: sp.csr_matrix  # hashed char n-gram counts of the cleaned lead statement
     rules: np.ndarray  # rule signals, dense
     provision: np.ndarray  # one-hot category of the matched provision (zeros when none)
+    # per item, the cues found for each category: {code: {phrase as written, lower-cased: count}}
+    cues: list[dict[str, dict[str, int]]] | None = None
 
 
 class Featurizer:
@@ -337,8 +339,12 @@ class Featurizer:
             texts.append(f"{lead} {body}".strip())
         signals = np.zeros((len(items), self.n_rules), dtype=np.float32)
         cues = self.nlp.get_pipe(rules.FACTORY)
+        evidence = []
         for row, doc in enumerate(self.nlp.tokenizer.pipe(texts)):
-            signals[row] = self._signals(doc, cues.find(doc), len(leads[row]), bodies[row])
+            found = cues.find(doc)
+            idx = doc.to_array("IDX") if found else None
+            signals[row] = self._signals(doc, found, idx, len(leads[row]), bodies[row])
+            evidence.append(_evidence(texts[row], idx, found))
         provision = np.zeros((len(items), k), dtype=np.float32)
         for row, item in enumerate(items):
             cat = category_for_cfr(item.provision)
@@ -350,9 +356,11 @@ class Featurizer:
                                              for lead, body in zip(leads, bodies)).tocsr(),
             rules=signals,
             provision=provision,
+            cues=evidence,
         )
 
-    def _signals(self, doc, found: list[tuple[str, int, int]], n_lead: int, body: str) -> np.ndarray:
+    def _signals(self, doc, found: list[tuple[str, int, int]], idx: np.ndarray | None, n_lead: int,
+                 body: str) -> np.ndarray:
         """The rule signals of one observation: per category the log count of cues in the
         lead statement (its first n_lead characters) and in the details, the share of the
         details' sentences with its cues; then the text's length and number of sentences."""
@@ -365,7 +373,6 @@ class Featurizer:
         in_body = np.zeros(k)
         seen: set[tuple[int, int]] = set()
         if found:
-            idx = doc.to_array("IDX")
             for code, start, _ in found:
                 j = self.index[code]
                 char = int(idx[start])
@@ -383,6 +390,17 @@ class Featurizer:
         out[3 * k] = np.log1p(len(doc)) / 8
         out[3 * k + 1] = np.log1p(n_segments) / 4
         return out
+
+
+def _evidence(text: str, idx: np.ndarray | None, found: list[tuple[str, int, int]]) -> dict[str, dict[str, int]]:
+    """The cues found in a text (`found` as token offsets, `idx` the tokens' character
+    offsets), as {category: {phrase: count}} in order of first mention."""
+    out: dict[str, dict[str, int]] = {}
+    for code, start, end in found:
+        phrase = (text[idx[start]:idx[end]] if end < len(idx) else text[idx[start]:]).rstrip().lower()
+        counts = out.setdefault(code, {})
+        counts[phrase] = counts.get(phrase, 0) + 1
+    return out
 
 
 def _fit_idf(counts: sp.csr_matrix, min_df: int, vocabulary_rows: np.ndarray | None = None) -> np.ndarray:
@@ -420,6 +438,7 @@ class Prediction:
     primary: str  # the model's primary category (used where no provision matched)
     primary_score: float
     scores: dict[str, float]  # probability of each category being present
+    cues: dict[str, dict[str, int]] = field(default_factory=dict)  # Features.cues of the item
 
 
 @dataclass
@@ -454,12 +473,13 @@ class Model:
         own primary is still reported)."""
         if not items:
             return []
-        p_primary, _, p = self.predict_features(self.featurizer(items))
+        f = self.featurizer(items)
+        p_primary, _, p = self.predict_features(f)
         out = []
         for row in range(len(items)):
             best = int(p_primary[row].argmax())
             out.append(Prediction(self.classes[best], float(p_primary[row, best]),
-                                  {c: float(p[row, j]) for j, c in enumerate(self.classes)}))
+                                  {c: float(p[row, j]) for j, c in enumerate(self.classes)}, f.cues[row]))
         return out
 
     def _weights(self, name: str, n_hashed: int) -> tuple[sp.csr_matrix, np.ndarray]:

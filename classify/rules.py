@@ -454,6 +454,25 @@ PHRASES = {
 }
 
 
+def cue_summary(found: dict[str, int] | None, limit: int = 8) -> str | None:
+    """A category's cues in an observation for people to read: most frequent first (then in
+    order of first mention), with their count where it is over one, at most `limit` of them.
+
+    >>> cue_summary({"stoppers": 3, "crimped": 1, "seal": 2})
+    'stoppers (3), seal (2), crimped'
+    >>> cue_summary({"iso 5": 2, "hood": 1, "gown": 1}, limit=2)
+    'iso 5 (2), hood and 1 more'
+    >>> cue_summary({}) is None
+    True
+    """
+    if not found:
+        return None
+    order = {phrase: i for i, phrase in enumerate(found)}
+    ranked = sorted(found, key=lambda phrase: (-found[phrase], order[phrase]))
+    shown = ", ".join(phrase if found[phrase] == 1 else f"{phrase} ({found[phrase]})" for phrase in ranked[:limit])
+    return shown + (f" and {len(ranked) - limit} more" if len(ranked) > limit else "")
+
+
 def _counts(doc: Doc) -> Counter:
     return Counter(span.label_ for span in doc.spans[SPANS_KEY])
 

@@ -93,6 +93,8 @@ class Observation:
     category_methods: dict[str, str] = field(default_factory=dict)
     # the model's calls near its threshold: (category, probability, kept), classify.uncertain_calls
     uncertain_categories: list[tuple[str, float, bool]] = field(default_factory=list)
+    # the category cues found in its text: {category: {phrase: count}}, classify/rules.py
+    category_cues: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def body(self) -> str:
@@ -121,6 +123,7 @@ class Observation:
             "redactions": dict(self.redactions),
             "cfr_score": self.cfr_score,
             "cfr_method": self.cfr_method,
+            "category_cues": {c: dict(self.category_cues[c]) for c in self.categories if c in self.category_cues},
         }
 
 

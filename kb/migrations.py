@@ -360,6 +360,16 @@ def m018_category_figures(db: Database):
         db["categories"].add_column(column, kind)
 
 
+@migrations()
+def m019_category_cues(db: Database):
+    """The category cues found in an observation, beside each category it is given and each
+    uncertain call (classify.rules.cue_summary): what a reader checks the call against.
+    Documents classified before this have none until the build that follows reclassifies
+    them (classify.CLASSIFY_CODE_VERSION 3)."""
+    db["observation_categories"].add_column("cues", str)
+    db["uncertain_categories"].add_column("cues", str)
+
+
 def migrate(db: Database) -> None:
     """Bring a database's schema up to date (a no-op when it is)."""
     db.execute("PRAGMA foreign_keys = ON")

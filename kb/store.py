@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from classify import taxonomy
+from classify import rules, taxonomy
 from extract.pdf import layer_reader
 from extract.records import Document, Observation
 
@@ -205,11 +205,13 @@ def _insert_categories(db: Database, obs_id: int, o: Observation) -> None:
             "category": code,
             "score": o.category_scores.get(code),
             "method": o.category_methods.get(code),
+            "cues": rules.cue_summary(o.category_cues.get(code)),
         }
         for code in o.categories
     )
     db["uncertain_categories"].insert_all(
-        {"observation_id": obs_id, "category": code, "score": score, "kept": int(kept)}
+        {"observation_id": obs_id, "category": code, "score": score, "kept": int(kept),
+         "cues": rules.cue_summary(o.category_cues.get(code))}
         for code, score, kept in o.uncertain_categories
     )
 

@@ -51,3 +51,26 @@ def shingles(text: str, n: int = 8) -> set[str]:
     """Every run of n words of a text, lower-cased: what "copied" is measured by."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def stored_cues(db_path) -> tuple[int, int, list[tuple[str, str]]]:
+    """The cues stored beside a built database's categories and uncertain calls, checked against
+    the observations' text: (calls, calls with cues, (category, phrase) found nowhere in the text)."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            "select o.text, x.category, x.cues from (select observation_id, category, cues from observation_categories "
+            "union all select observation_id, category, cues from uncertain_categories) x "
+            "join observations o on o.id = x.observation_id").fetchall()
+    finally:
+        conn.close()
+    missing = []
+    for text, category, cues in rows:
+        words = " ".join((text or "").lower().split())
+        for phrase in re.sub(r" and \d+ more$", "", cues or "").split(", ") if cues else []:
+            phrase = re.sub(r" \(\d+\)$", "", phrase)
+            if phrase not in words:
+                missing.append((category, phrase))
+    return len(rows), sum(1 for r in rows if r[2]), missing

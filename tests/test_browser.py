@@ -57,9 +57,14 @@ def shot(page, name):
 
 
 def one(db_path, sql, params=()):
+    rows = all_rows(db_path, sql, params)
+    return rows[0] if rows else None
+
+
+def all_rows(db_path, sql, params=()):
     conn = sqlite3.connect(db_path)
     try:
-        return conn.execute(sql, params).fetchone()
+        return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
@@ -250,6 +255,8 @@ def test_a_reviewer_opens_the_review_queue_and_sees_what_the_classifier_was_unsu
     expect(rows).to_have_count(expected)
     assert str(reviewed_id) not in page.locator("td.col-observation_id").all_inner_texts()
     first = rows.first.locator("td.col-uncertain").inner_text()
+    assert " [cues: " in first
+    first_id = int(rows.first.locator("td.col-observation_id").inner_text())
     shot(page, "12-review-queue")
 
     rows.first.locator("td.col-observation_id a").click()
@@ -259,6 +266,14 @@ def test_a_reviewer_opens_the_review_queue_and_sees_what_the_classifier_was_unsu
     name = one(db_path, "select name from categories where code = ?", [code])[0]
     expect(unsure).to_contain_text(f"{name} ({score}")
     expect(unsure.locator("code")).to_contain_text("fda483 review ")
+    expect(unsure).to_contain_text("cues: ")
+    # beside the categories, the cue words found for each
+    cues = page.locator(".kb-cues")
+    expect(cues).to_contain_text("Category cues found in the text")
+    for name, found in all_rows(db_path, "select c.name, coalesce(oc.cues, 'none') from observation_categories oc "
+                                        "join categories c on c.code = oc.category where oc.observation_id = ?",
+                               [first_id]):
+        expect(cues).to_contain_text(f"{name}: {found}")
     shot(page, "13-uncertain-observation")
 
 

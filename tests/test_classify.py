@@ -69,6 +69,21 @@ def test_categories_put_the_primary_first_once_with_scores_and_methods(classifie
     assert all(0 <= s <= 1 for s in result.category_scores.values())
 
 
+def test_the_cues_found_come_with_the_classification(classifier):
+    obs = observation(
+        "Drug product containers and closures were not clean and sterilized.",
+        "Specifically, stoppers for the ISO 5 filling line were used after their sterilization hold had expired, "
+        "and two trays of stoppers showed visible particles; the crimp settings were not verified.",
+    )
+    [result] = classifier.classify([obs])
+    assert result.cues["container_closure"] == {"closures": 1, "stoppers": 2, "crimp": 1}
+    assert "iso 5" in result.cues["aseptic_processing"]
+    result.apply(obs)
+    assert obs.category_cues == result.cues
+    # the JSON keeps the cues of the categories given, not of those left out
+    assert set(obs.to_json()["category_cues"]) == set(obs.categories) & set(result.cues)
+
+
 def test_without_a_model_the_cues_classify(recwarn):
     rules_only = Classifier(use_shipped=False)
     obs = observation("The hoods were dirty.", "Specifically, the ISO 5 hood had residue and was not disinfected "
@@ -76,6 +91,7 @@ def test_without_a_model_the_cues_classify(recwarn):
     [result] = rules_only.classify([obs])
     assert result.primary_category in codes()
     assert set(result.category_methods.values()) == {"rules"}
+    assert result.cues["cleaning"] == {"dirty": 1, "residue": 1, "sporicidal": 1}
 
 
 def test_classify_document_fills_every_observation(classifier):

@@ -92,3 +92,12 @@ def test_a_negated_cue_is_no_cue():
 
 def test_no_cues_in_text_about_nothing():
     assert cues("The weather on the day was fine.") == []
+
+
+def test_a_cue_summary_puts_the_most_frequent_first_and_says_what_it_leaves_out():
+    from classify.rules import cue_summary
+    assert cue_summary({"stoppers": 3, "crimped": 1, "seal": 2}) == "stoppers (3), seal (2), crimped"
+    # ties keep the order of first mention
+    assert cue_summary({"hood": 1, "iso 5": 1}) == "hood, iso 5"
+    assert cue_summary({"iso 5": 2, "hood": 1, "gown": 1}, limit=2) == "iso 5 (2), hood and 1 more"
+    assert cue_summary({}) is None and cue_summary(None) is None

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from extract.records import DOCUMENT_KEYS, OBSERVATION_KEYS
 from kb.cli import cli
+from shared_paths import stored_cues
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -69,6 +70,13 @@ def test_build_writes_the_samples(built):
     assert db.execute("pragma foreign_key_check").fetchall() == []
     fks = {fk.other_table for fk in db["observations"].foreign_keys}
     assert {"inspections", "documents", "categories"} <= fks
+
+
+def test_each_category_shows_the_cue_words_found_in_its_observation(built):
+    _, db_path, _ = built
+    calls, with_cues, missing = stored_cues(db_path)
+    assert with_cues >= 0.8 * calls, f"{with_cues} of {calls} categories have cues"
+    assert missing == []
 
 
 def test_rebuild_changes_nothing(built):

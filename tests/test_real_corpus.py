@@ -8,7 +8,7 @@ import pytest
 from classify.labels import read_labels
 from extract import extract_document
 from extract.pdf import default_cache_dir, read_pages
-from shared_paths import shingles
+from shared_paths import shingles, stored_cues
 
 # Extraction targets (the extraction issue); classification is measured by `fda483 evaluate`.
 TARGETS = {
@@ -71,3 +71,10 @@ def test_no_page_furniture_in_the_real_observations(shared, measures):
         furniture += [v for v in (doc.header.street_address, doc.header.postal_code) if v and len(v) >= 5]
         leaks += [(path.stem, o.number, f) for o in doc.observations for f in furniture if f in o.text]
     assert leaks == []
+
+
+def test_the_cues_beside_the_real_observations_categories_are_in_their_text(real_kb):
+    """On OCR text too, every cue shown beside a category is words of the observation."""
+    calls, with_cues, missing = stored_cues(real_kb[0])
+    assert calls >= 300 and with_cues >= 0.9 * calls, (calls, with_cues)
+    assert missing == []

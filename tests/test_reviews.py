@@ -321,6 +321,7 @@ def test_the_review_queue_lists_the_unreviewed_uncertain_observations(kb, tmp_pa
     assert counts == sorted(counts, reverse=True) and sum(counts) == len(calls)
     first = listed[0]
     assert len(first["uncertain"].split("; ")) == first["uncertain_calls"]
+    assert all(call.endswith("]") and " [cues: " in call for r in listed for call in r["uncertain"].split("; "))
     one = calls[0][2]
     assert all(one in r["uncertain"] for r in queue(one)) and 0 < len(queue(one)) <= len(listed)
     # its page says what the classifier was unsure of, and how to set it

@@ -27,7 +27,7 @@ async def _categories(db, observation_ids):
     rows = await _rows(
         db,
         f"""
-        select oc.observation_id, oc.category as code, c.name, c.system, oc.method,
+        select oc.observation_id, oc.category as code, c.name, c.system, oc.method, oc.cues,
                c.classifier_precision, c.classifier_recall, c.classifier_support,
                oc.category = o.primary_category as is_primary
         from observation_categories oc
@@ -86,7 +86,7 @@ async def observation_page(db, observation_id):
                            "left join categories c on c.code = j.value order by j.key", [o.get("model_categories") or "[]"])
     o["model_categories_list"] = [r["name"] for r in said]
     # the model's calls near its threshold, for a reviewer
-    o["uncertain"] = await _rows(db, "select coalesce(c.name, u.category) as name, u.score, u.kept "
+    o["uncertain"] = await _rows(db, "select coalesce(c.name, u.category) as name, u.score, u.kept, u.cues "
                                      "from uncertain_categories u left join categories c on c.code = u.category "
                                      "where u.observation_id = ? order by u.score desc", [o["id"]])
     # The text begins with the citation; the page prints the citation as a lead, then the rest.
