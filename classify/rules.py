@@ -473,6 +473,18 @@ def cue_summary(found: dict[str, int] | None, limit: int = 8) -> str | None:
     return shown + (f" and {len(ranked) - limit} more" if len(ranked) > limit else "")
 
 
+def cue_phrases(summary: str | None) -> list[str]:
+    """The phrases of a `cue_summary`, without their counts (those it left out are not in it).
+
+    >>> cue_phrases("stoppers (3), seal (2), crimped and 4 more")
+    ['stoppers', 'seal', 'crimped']
+    """
+    if not summary:
+        return []
+    summary = re.sub(r" and \d+ more$", "", summary)
+    return [re.sub(r" \(\d+\)$", "", phrase) for phrase in summary.split(", ")]
+
+
 def _counts(doc: Doc) -> Counter:
     return Counter(span.label_ for span in doc.spans[SPANS_KEY])
 

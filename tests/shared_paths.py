@@ -66,11 +66,10 @@ def stored_cues(db_path) -> tuple[int, int, list[tuple[str, str]]]:
             "join observations o on o.id = x.observation_id").fetchall()
     finally:
         conn.close()
+    from classify.rules import cue_phrases
+
     missing = []
     for text, category, cues in rows:
         words = " ".join((text or "").lower().split())
-        for phrase in re.sub(r" and \d+ more$", "", cues or "").split(", ") if cues else []:
-            phrase = re.sub(r" \(\d+\)$", "", phrase)
-            if phrase not in words:
-                missing.append((category, phrase))
+        missing += [(category, phrase) for phrase in cue_phrases(cues) if phrase not in words]
     return len(rows), sum(1 for r in rows if r[2]), missing

@@ -274,6 +274,12 @@ def test_a_reviewer_opens_the_review_queue_and_sees_what_the_classifier_was_unsu
                                         "join categories c on c.code = oc.category where oc.observation_id = ?",
                                [first_id]):
         expect(cues).to_contain_text(f"{name}: {found}")
+    # and marks them in the text, each titled with its category
+    marks = page.locator(".kb-text mark.kb-cue")
+    assert marks.count() > 0
+    names = {name for name, _ in all_rows(db_path, "select c.name, oc.cues from observation_categories oc join categories c "
+                                                   "on c.code = oc.category where oc.observation_id = ?", [first_id])}
+    assert all(set(t.split(", ")) & names for t in (marks.nth(i).get_attribute("title") for i in range(marks.count())))
     shot(page, "13-uncertain-observation")
 
 

@@ -1,5 +1,6 @@
 """The fda483 command, driven through click's runner on real files and a real SQLite database."""
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from extract.records import DOCUMENT_KEYS, OBSERVATION_KEYS
+from classify.rules import cue_phrases
 from kb.cli import cli
 from shared_paths import stored_cues
 
@@ -77,6 +79,13 @@ def test_each_category_shows_the_cue_words_found_in_its_observation(built):
     calls, with_cues, missing = stored_cues(db_path)
     assert with_cues >= 0.8 * calls, f"{with_cues} of {calls} categories have cues"
     assert missing == []
+    # the observation's page marks them in its text, titled with their category
+    obs_id, name, cues = Database(db_path).execute(
+        "select oc.observation_id, c.name, oc.cues from observation_categories oc join categories c on "
+        "c.code = oc.category where oc.cues is not null order by oc.observation_id limit 1").fetchone()
+    page = run("serve", "--db", db_path, "--get", f"/{db_path.stem}/observations/{obs_id}").output
+    marked = re.findall(r'<mark class="kb-cue" title="([^"]*)">([^<]*)</mark>', page)
+    assert {" ".join(w.lower().split()) for t, w in marked if name in t} >= set(cue_phrases(cues))
 
 
 def test_rebuild_changes_nothing(built):

@@ -5,8 +5,13 @@ an inspection with its observations.
 The data is gathered here (extra_template_vars) and laid out by kb/templates/row.html and the
 _kb_*.html templates it includes. Any other row page is Datasette's own.
 """
+import re
+
 from datasette import hookimpl
 from datasette.utils import urlsafe_components
+from markupsafe import Markup, escape
+
+from classify.rules import cue_phrases
 
 
 async def _rows(db, sql, params):
@@ -92,6 +97,7 @@ async def observation_page(db, observation_id):
     # The text begins with the citation; the page prints the citation as a lead, then the rest.
     text, citation = o["text"] or "", o["citation"] or ""
     o["body"] = text[len(citation):].strip() if citation and text.startswith(citation) else text
+    o["citation_marked"], o["body_marked"] = (_marked(t, o["categories"]) for t in (citation, o["body"]))
     siblings = await _rows(
         db, "select id, number from observations where inspection_id = ? order by number", [o["inspection_id"]]
     )
@@ -101,6 +107,26 @@ async def observation_page(db, observation_id):
     o["next"] = siblings[at + 1] if at + 1 < len(siblings) else None
     where = o["firm_name"] or "unknown firm"
     return {"kind": "observation", "title": f"Observation {o['number']}: {where}", "observation": o}
+
+
+def _marked(text: str, categories: list[dict]) -> Markup:
+    """The text, escaped, with the cue words shown beside its categories marked, each titled
+    with the categories it is a cue of (case and spacing as the text has them)."""
+    names: dict[str, list[str]] = {}
+    for c in categories:
+        for phrase in cue_phrases(c.get("cues")):
+            names.setdefault(phrase, []).append(c["name"])
+    if not text or not names:
+        return escape(text or "")
+    alternatives = (r"\s+".join(map(re.escape, p.split())) for p in sorted(names, key=len, reverse=True))
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        title = ", ".join(names.get(" ".join(m.group(0).lower().split()), []))
+        out += [escape(text[at:m.start()]), Markup('<mark class="kb-cue" title="{}">{}</mark>').format(title, m.group(0))]
+        at = m.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
 
 
 async def _inspections_of(db, fei):
