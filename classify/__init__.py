@@ -156,9 +156,8 @@ class Classifier:
 
     def _from_model(self, match: CitationMatch | None, p: model_module.Prediction) -> Classification:
         result = self._classification(match, (p.primary, "model", p.primary_score), p.scores, self.model.threshold,
-                                      "model")
+                                      "model", p.cues)
         result.uncertain = uncertain_calls(p.scores, self.model.threshold, result.primary_category)
-        result.cues = p.cues
         return result
 
     def _from_rules(self, match: CitationMatch | None, signals, cues: dict[str, dict[str, int]]) -> Classification:
@@ -166,22 +165,22 @@ class Classifier:
         lead, body, share = signals[:k], signals[k:2 * k], signals[2 * k:3 * k]
         best = max(range(k), key=lambda j: (lead[j], body[j]))
         shares = {c: float(share[j]) for j, c in enumerate(self.codes)}
-        result = self._classification(match, (self.codes[best], "rules", shares[self.codes[best]]), shares,
-                                      _RULES_SHARE, "rules")
-        result.cues = cues
-        return result
+        return self._classification(match, (self.codes[best], "rules", shares[self.codes[best]]), shares,
+                                    _RULES_SHARE, "rules", cues)
 
     def _classification(self, match: CitationMatch | None, fallback: tuple[str, str, float],
-                        scores: dict[str, float], threshold: float, method: str) -> Classification:
+                        scores: dict[str, float], threshold: float, method: str,
+                        cues: dict[str, dict[str, int]]) -> Classification:
         """The provision's category as the primary where it has one, else `fallback` (category,
-        method, score); then every other category scoring at least `threshold`, best first."""
+        method, score); then every other category scoring at least `threshold`, best first; with
+        the cues found."""
         cfr, cfr_category, cfr_score, cfr_method = self._provision(match)
         primary, primary_method, primary_score = (cfr_category, "cfr", cfr_score) if cfr_category else fallback
         rest = sorted((c for c, s in scores.items() if s >= threshold and c != primary), key=lambda c: -scores[c])
         categories = [primary] + rest
         category_scores = {c: round(primary_score if c == primary else scores[c], 4) for c in categories}
         methods = {c: primary_method if c == primary else method for c in categories}
-        return Classification(cfr, cfr_score, cfr_method, primary, categories, category_scores, methods)
+        return Classification(cfr, cfr_score, cfr_method, primary, categories, category_scores, methods, cues=cues)
 
 
 def uncertain_calls(scores: dict[str, float], threshold: float, primary: str | None) -> list[tuple[str, float, bool]]:
