@@ -60,6 +60,12 @@ _NOTICE = re.compile(
 )
 
 _NUM_FIX = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+# A heading alone on its line whose number OCR misread beyond repair ("OBSERVATION $" for 9):
+# the splitter numbers it as the one expected next.
+_HEADING_GARBLED = re.compile(
+    r"^\W{0,3}(?P<word>[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM])\s+"
+    r"(?:N[O0]\.?\s*|#\s*)?[0-9$§&%SBZG?]{1,2}\W{0,2}$"
+)
 
 
 @dataclass
@@ -86,27 +92,49 @@ def is_reverse_page(page: Page) -> bool:
     return len(find_labels(page.lines[:25], ("firm", "street", "dates", "type"))) < 2
 
 
-def header_and_body(page: Page) -> tuple[list[str], list[BodyLine]]:
+def _header_end(page: Page) -> tuple[int, bool]:
+    """(index of the first line below the header boxes, whether their lower rows were read)."""
+    lines = page.lines
+    top_labels = find_labels(lines, HEADER_KEYS, y_max=page.height * 0.5)
+    header_rows = [lab for k, lab in top_labels.items() if k in ("city", "type", "firm", "street", "issued_to")]
+    if not header_rows:
+        return 0, False
+    last_row = max(lab.line_index for lab in header_rows)
+    start = last_row + 1
+    # the values of the last row: lines close below it
+    prev_bottom = lines[last_row].bottom
+    while start < len(lines) and start <= last_row + 3:
+        gap = lines[start].top - prev_bottom
+        h = lines[start].bottom - lines[start].top
+        if gap > max(6.0, 0.9 * h) or _HEADING.match(lines[start].text):
+            break
+        prev_bottom = lines[start].bottom
+        start += 1
+    return start, True
+
+
+def _has_banner(page: Page) -> bool:
+    """The form's banner, DEPARTMENT OF HEALTH AND HUMAN SERVICES / FOOD AND DRUG
+    ADMINISTRATION, read at the top of the page."""
+    return any(fuzz.partial_ratio("FOOD AND DRUG ADMINISTRATION", line.text.upper(), score_cutoff=80)
+               for line in page.lines if line.top < page.height * 0.15)
+
+
+def header_and_body(page: Page, header_bottom: float | None = None,
+                    header_end: tuple[int, bool] | None = None) -> tuple[list[str], list[BodyLine]]:
     """The texts of a page's header lines, and its body: the lines between its header boxes
-    and its signature box."""
+    and its signature box. header_bottom: where the header boxes end on the other pages of the
+    483, for a page whose lower header rows OCR could not read; header_end: this page's
+    `_header_end`, when the caller has it."""
     lines = page.lines
     if not lines or is_reverse_page(page):
         return [], []
-    top_labels = find_labels(lines, HEADER_KEYS, y_max=page.height * 0.5)
     bottom_labels = find_labels(lines, FOOTER_KEYS, y_min=page.height * 0.45)
-    start = 0
-    header_rows = [lab for k, lab in top_labels.items() if k in ("city", "type", "firm", "street", "issued_to")]
-    if header_rows:
-        last_row = max(lab.line_index for lab in header_rows)
-        start = last_row + 1
-        # the values of the last row: lines close below it
-        prev_bottom = lines[last_row].bottom
-        while start < len(lines) and start <= last_row + 3:
-            gap = lines[start].top - prev_bottom
-            h = lines[start].bottom - lines[start].top
-            if gap > max(6.0, 0.9 * h) or _HEADING.match(lines[start].text):
-                break
-            prev_bottom = lines[start].bottom
+    start, read = header_end or _header_end(page)
+    if not read and header_bottom is not None and _has_banner(page):
+        # The form's header printed here, its labels lost to OCR: it ends where it does on the
+        # other pages.
+        while start < len(lines) and lines[start].top < header_bottom:
             start += 1
     # page 1: the notice paragraph and "DURING AN INSPECTION OF YOUR FIRM WE OBSERVED:"
     for i in range(start, min(len(lines), start + 12)):
@@ -196,6 +224,9 @@ def _heading(text: str) -> tuple[int | None, str] | None:
                     num = words[n].strip("#:.-)").translate(_NUM_FIX)
                     if num.isdigit():
                         return int(num), " ".join(words[n + 1 :])
+        garbled = _HEADING_GARBLED.match(text.strip())
+        if garbled and _capitals(garbled.group("word")):
+            return None, ""
         return None
     num = m.group("num").translate(_NUM_FIX)
     return (int(num) if num.isdigit() else None), m.group("rest")
@@ -210,7 +241,12 @@ def _is_system_heading(text: str) -> bool:
 
 def split(pages: list[Page]) -> list[Observation]:
     """The numbered observations of a 483, in order, each over the pages it spans."""
-    bodies = [header_and_body(page) for page in pages]
+    # Where the header boxes end, on the pages where their rows were read: the same on every page.
+    ends = {page.number: _header_end(page) for page in pages if page.lines and not is_reverse_page(page)}
+    bottoms = sorted(page.lines[ends[page.number][0] - 1].bottom for page in pages
+                     if page.number in ends and ends[page.number][1])
+    header_bottom = bottoms[len(bottoms) // 2] if bottoms else None
+    bodies = [header_and_body(page, header_bottom, ends.get(page.number)) for page in pages]
     header_lines = [t for header, _ in bodies for t in header if len(t) >= _HEADER_LINE_MIN]
     lines: list[BodyLine] = []
     for _, body in bodies:
@@ -231,7 +267,10 @@ def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
             num, rest = h
             expected = drafts[-1].number + 1 if drafts else 1
             if num is None or (drafts and num < expected) or num > expected + 3:
-                num = expected if num is None or num > expected + 3 else None
+                # A number out of sequence is OCR's misreading ("OBSERVATION 3" for 9) when the
+                # heading stands alone on its line; with words after it, a cross-reference.
+                misread = num is None or num > expected + 3 or not rest.strip()
+                num = expected if misread else None
             if num is not None:
                 d = _Draft(num, bl.page, heading=pending_heading)
                 pending_heading = None

@@ -45,6 +45,19 @@ def test_ocr_variants_of_the_heading():
     assert [o.number for o in split([p])] == [1, 2, 3]
 
 
+def test_a_heading_whose_number_ocr_garbled_takes_the_next_number():
+    p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, a.", "OBSERVATION $",
+                   "Lead statement two.", "Specifically, b.", "OBSERVATION 3", "Lead three.", "Specifically, c."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2, 3]
+    assert obs[1].text == "Lead statement two. Specifically, b."
+    assert "OBSERVATION" not in obs[0].text
+    # Only a heading alone on its line: words after a garbled mark are not taken for one
+    p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, the same failure",
+                   "OBSERVATION $ of the last 483 cited was repeated."])
+    assert [o.number for o in split([p])] == [1]
+
+
 def test_repeat_mark_at_the_top_of_the_next_page_belongs_to_the_previous_observation():
     p1 = page_with(["OBSERVATION 1", "Strict control is not exercised over labeling.",
                     "Specifically, labels were stored in an open cabinet."], 1)
@@ -126,3 +139,19 @@ def test_the_footers_label_read_into_the_last_line_is_cut_from_it():
     assert any("DATE ISSUED" in line.text and "not dated" in line.text for line in page.lines)
     (obs,) = split([page])
     assert obs.text.endswith("signed after the fact. The review was not dated.")
+
+
+def test_a_page_whose_header_labels_ocr_lost_keeps_its_header_out_of_the_body():
+    p1 = page_with(["OBSERVATION 1", "Written procedures are not followed.", "Specifically, the SOP was not",
+                    "used for the batch."], 1)
+    # Page 3: the banner is read, the labels under it are not; their values must not join observation 1.
+    garbled = [(y, cells) for y, cells in header_rows() if y <= 50]
+    garbled += [(70, [(72, "I0O Man St, Sulte 5 1/5/2024 - 1/9/2024*")]), (120, [(72, "NAVE ANO TTLE OF NDIVDUAL")]),
+                (130, [(72, "TO: Pat Q. Doe, President")]), (155, [(72, "Acme Sterlle LLC 12 Elm St")]),
+                (180, [(72, "Spnngfield, IL 62701 Outsourcing Facility")])]
+    rows = garbled + [(230, "OBSERVATION 2"), (242, "Equipment is not maintained."), (254, "Specifically, the hood.")]
+    p3 = make_page(rows + footer_rows(page=3, of=3), number=3)
+    obs = split([p1, page_with(["the batch record was not reviewed."], 2, 3), p3])
+    assert [o.number for o in obs] == [1, 2]
+    assert obs[0].text.endswith("the batch record was not reviewed.")
+    assert not any(w in o.text for o in obs for w in ("Acme", "Elm St", "Pat Q. Doe", "1/9/2024"))

@@ -73,6 +73,32 @@ def test_no_page_furniture_in_the_real_observations(shared, measures):
     assert leaks == []
 
 
+def _as_scan(pdf, out, dpi=200):
+    """`pdf` printed and scanned: each page an image only, as most 483s FDA publishes are."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
+    return out
+
+
+def test_a_real_483_read_from_a_scan_of_it(shared, tmp_path):
+    """A 483 with a text layer, rasterised, goes through OCR alone and still gives every
+    observation, in order, over its pages, and the header's dates and FEI. On this one OCR
+    reads the last heading as "OBSERVATION $"."""
+    name = "Actavis_Laboratories"
+    gold = json.loads((shared / "data" / "483s" / "gold" / f"{name}.json").read_text())
+    scan = _as_scan(shared / "data" / "483s" / "pdfs" / f"{name}.pdf", tmp_path / f"{name}.pdf")
+    doc = extract_document(scan, workers=2, cache_dir=default_cache_dir())
+    assert {p.source for p in doc.pages} == {"ocr"}
+    assert [o.number for o in doc.observations] == [o["number"] for o in gold["observations"]]
+    for got, want in zip(doc.observations, gold["observations"]):
+        assert (got.page_start, got.page_end) == (want["page_start"], want["page_end"]), got.number
+    assert (doc.header.inspection_start, doc.header.inspection_end) == (gold["inspection_start"], gold["inspection_end"])
+    assert doc.header.fei == gold["fei"]
+
+
 def test_the_cues_beside_the_real_observations_categories_are_in_their_text(real_kb):
     """On OCR text too, every cue shown beside a category is words of the observation."""
     calls, with_cues, missing = stored_cues(real_kb[0])
