@@ -11,7 +11,8 @@ import datetime as dt
 import re
 
 # Characters OCR puts in place of digits inside a date.
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "G": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8", "Z": "2"})
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "G": "0", "l": "1", "I": "1", "|": "1", "S": "5", "§": "5", "B": "8",
+                            "Z": "2"})
 _DASHES = re.compile(r"\s*(?:[-–—=~]+|\bto\b|\bthrough\b|\bthru\b)\s*", re.I)
 # month/day/year with / . or - separators; 7 in place of / is a common OCR slip ("03709/2006")
 _MDY = re.compile(r"(?<![\d/])(\d{1,2})\s*[/.]\s*(\d{1,2})\s*[/.]\s*(\d{4}|\d{2})(?![\d/])")
@@ -41,7 +42,7 @@ def _iso(y: int, m: int, d: int) -> str | None:
 
 def _clean(text: str) -> str:
     # Fix OCR letters only where they sit between digits and separators.
-    return re.sub(r"(?<=[\d/])[OoGlI|SBZ](?=[\d/])|(?<=/)[OoGlI|SBZ]|[OoGlI|SBZ](?=/)",
+    return re.sub(r"(?<=[\d/])[OoGlI|S§BZ](?=[\d/])|(?<=/)[OoGlI|S§BZ]|[OoGlI|S§BZ](?=/)",
                   lambda m: m.group(0).translate(_DIGIT_FIX), text)
 
 
@@ -86,8 +87,17 @@ def find_dates(text: str) -> list[str]:
 
 
 def inspection_range(text: str) -> tuple[str | None, str | None]:
-    """(first day, last day) from a DATE(S) OF INSPECTION value; a single date gives both."""
-    dates = find_dates(_DASHES.sub(" - ", text or "")) or find_dates(re.sub(r"(?<=[\d/])\s+(?=[\d/])", "", text or ""))
+    """(first day, last day) from a DATE(S) OF INSPECTION value; a single date gives both.
+
+    A printed range one of whose dates OCR made invalid or lost ("22/12/2012 = 12/28/2012*",
+    "= 12/28/2012*") gives the readable one only, on its side: a one-day inspection is not made up.
+    """
+    dashed = _DASHES.sub(" - ", text or "")
+    dates = find_dates(dashed) or find_dates(re.sub(r"(?<=[\d/])\s+(?=[\d/])", "", text or ""))
     if not dates:
         return None, None
+    if len(dates) == 1:
+        sides = dashed.split(" - ", 1)
+        if len(sides) == 2:  # a range: the date read is the side it is on
+            return (dates[0], None) if find_dates(sides[0]) else (None, dates[0])
     return min(dates), max(dates)

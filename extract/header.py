@@ -200,8 +200,9 @@ def parse_header_page(page: Page) -> dict:
         out["fei"] = fei
     if "dates" in labels:
         start, end = dates.inspection_range(value("dates", max_lines=2) or "")
-        if start:
-            out["inspection_start"], out["inspection_end"] = start, end
+        for field, day in (("inspection_start", start), ("inspection_end", end)):
+            if day:
+                out[field] = day
     issued = value("issued_to", max_lines=2)
     if issued:
         out["issued_to"] = clean_value(_TO_END.sub("", _TO.sub("", issued)))
@@ -255,6 +256,10 @@ def _clean_name(head: str) -> str | None:
     # Drop words of the box's printed text that ran in from the left ("SEE REVERSE | Chad W Rice")
     head = re.sub(r"^.*\|\s*", "", head)
     head = re.sub(r"^[^A-Za-z]+", "", head)  # "» Andrea A. Branche": a mark OCR read before the name
+    # "aN Andrea A. Branche": a signature's stroke read as a word; no name starts in lower case
+    head = re.sub(r"^(?:[a-z]\S*\s+)+(?=[A-Z])", "", head)
+    # "Michele lL. Forster": the initial with a stroke read before it
+    head = re.sub(r"(?<=\s)[lI|1]([A-Z]\.)(?=\s)", r"\1", head)
     head = _STAMP_PREFIX.sub("", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
     if _NAME.match(head) and not _TITLE_RE.search(head):
@@ -369,14 +374,39 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
         header.country = "US"
-    best: list[str] = []
+    read: list[list[str]] = []
     for page in pages:
         if not page.lines:
             continue
         people, issued = parse_footer(page)
         if issued and not header.date_issued:
             header.date_issued = issued
-        if len(people) > len(best):
-            best = people
-    header.investigators = best
+        read.append(people)
+    header.investigators = _investigators(read)
     return header
+
+
+def _investigators(read: list[list[str]]) -> list[str]:
+    """The people of the signature box, from what each page read of it: the page that read the
+    most, and anyone else read on two other pages at least (a signature over one name can hide
+    it on some pages and another name on others); a misreading on one other page is left out.
+    Each person is written as most pages read them ("Andrea A. Branche", not one page's
+    "A- Branche")."""
+    best = max(read, key=len, default=[])
+    readings: dict[tuple[str, str], list[str]] = {}
+    pages: dict[tuple[str, str], int] = {}
+    for people in read:
+        for key in {_initial_and_surname(name) for name in people}:
+            pages[key] = pages.get(key, 0) + 1
+        for name in people:
+            readings.setdefault(_initial_and_surname(name), []).append(name)
+    keys = [_initial_and_surname(name) for name in best]
+    keys += [key for key in readings if key not in keys and pages[key] >= 2]
+    return [max(readings[key], key=lambda name: (readings[key].count(name), len(name)))
+            for key in dict.fromkeys(keys)]
+
+
+def _initial_and_surname(name: str) -> tuple[str, str]:
+    """"Andrea A. Branche" and OCR's "A- Branche" are one person: ("a", "branche")."""
+    parts = name.lower().split()
+    return parts[0][0], parts[-1].strip(".")

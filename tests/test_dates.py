@@ -16,6 +16,11 @@ from extract.dates import find_dates, inspection_range, single_date
         ("01/06/2025, 01/08/2025, 01/10/2025", ("2025-01-06", "2025-01-10")),  # a list: first and last
         ("June 25, 2026", ("2026-06-25", "2026-06-25")),
         ("no date here", (None, None)),
+        ("§/5/2026-5/12/2026*", ("2026-05-05", "2026-05-12")),  # OCR's section sign for a 5
+        # one side of a printed range unreadable: the other is kept on its side, not doubled
+        ("| 22/12/2012 = 12/28/2012*", (None, "2012-12-28")),
+        ("3/17/2026 - 4/43/2026", ("2026-03-17", None)),
+        ("= 12/28/2012*", (None, "2012-12-28")),
     ],
 )
 def test_inspection_range(text, expected):

@@ -59,6 +59,28 @@ def test_parse_person():
     assert parse_person("» Andrea A. Branche Investigator") == "Andrea A. Branche"
     assert parse_person("SEE REVERSE: | Andrea A. Branche investigatolYy") == "Andrea A. Branche"
     assert parse_person("no title here") is None
+    # OCR of a signature written over the name
+    assert parse_person("aN Andrea A. Branche, InvestigatenG0 .") == "Andrea A. Branche"
+    assert parse_person("Michele lL. Forster, investigator lithe kz if FrstK") == "Michele L. Forster"
+
+
+def test_investigators_read_on_different_pages_are_joined():
+    # A signature hides one name on some pages and the other on others.
+    def page(names, number):
+        return make_page(header_rows() + footer_rows(names=names, page=number, of=5), number=number)
+
+    pages = [page(("Jordan P. Avery, Investigator",), 1), page(("Sam K. Lee, Chemist",), 2),
+             page(("Jordan P. Avery, Investigator",), 3), page(("Sam K Lee, Chemist",), 4)]
+    assert sorted(parse_header(pages).investigators) == ["Jordan P. Avery", "Sam K. Lee"]
+    # a name read on one page only, beside the page that read the most, is a misreading
+    pages = [page(("Jordan P. Avery, Investigator", "Sam K. Lee, Chemist"), 1),
+             page(("Jordan P. Avery, Investigator",), 2), page(("Fra Rod Lod, Investigator",), 3)]
+    assert parse_header(pages).investigators == ["Jordan P. Avery", "Sam K. Lee"]
+    # each is written as most pages read them
+    pages = [page(("Jordan P. Avery, Investigator", "S- Lee, Chemist"), 1), page(("Sam K. Lee, Chemist",), 2),
+             page(("Sam K. Lee, Chemist",), 3), page(("Jordan Ogechi P. Avery, Investigator",), 4),
+             page(("Jordan P. Avery, Investigator",), 5)]
+    assert parse_header(pages).investigators == ["Jordan P. Avery", "Sam K. Lee"]
 
 
 def test_parse_fei():
@@ -72,3 +94,14 @@ def test_a_person_is_listed_once():
     page = make_page(header_rows() + footer_rows(names=("Annet R. Rajan, Investigator",
                                                          "Digitally signed by Annet Rajan, Investigator")))
     assert parse_header([page]).investigators == ["Annet R. Rajan"]
+
+
+def test_an_inspection_day_ocr_lost_is_left_unknown():
+    # The range's first date is unreadable on every page: the last day stands alone, no one-day
+    # inspection is made up.
+    pages = [make_page(header_rows(dates="22/5/2024 = 1/9/2024*")), make_page(header_rows(dates="= 1/9/2024*"))]
+    h = parse_header(pages)
+    assert (h.inspection_start, h.inspection_end) == (None, "2024-01-09")
+    # where another page reads it whole, that page's reading gives the first day
+    h = parse_header(pages + [make_page(header_rows(dates="1/5/2024-1/9/2024*"))])
+    assert (h.inspection_start, h.inspection_end) == ("2024-01-05", "2024-01-09")

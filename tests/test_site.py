@@ -385,6 +385,21 @@ def test_inspection_page(site_db):
     investigators = query(site_db, "select v.name from inspection_investigators ii join investigators v "
                                    "on v.id = ii.investigator_id where ii.inspection_id = ?", [i["id"]])
     assert investigators and all(v["name"] in html for v in investigators)
+    assert f"Inspected {i['inspection_start']} to {i['inspection_end']}" in html
+
+
+def test_a_day_ocr_could_not_read_is_said_so(site_db, tmp_path):
+    db = tmp_path / site_db.name
+    shutil.copy(site_db, db)
+    i = query(db, "select * from inspections where fei = ? and date_issued = '2022-05-13'", [GREENVILLE])[0]
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update inspections set inspection_start = null where id = ?", [i["id"]])
+    conn.close()
+    for path in (f"/fda483/inspections/{i['id']}", f"/fda483/facilities/{GREENVILLE}"):
+        html = page(db, path)
+        assert f"Inspected until {i['inspection_end']} (first day unreadable)" in html
+        assert "Inspected None" not in html
 
 
 def test_other_row_pages_are_datasettes_own(site_db):
