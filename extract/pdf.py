@@ -247,6 +247,15 @@ def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI) -> bytes:
     return out.getvalue()
 
 
+def as_scan(pdf: Path, out: Path, dpi: int = 200) -> Path:
+    """`pdf` as if printed and scanned: each page a greyscale image only, no text layer, as most
+    483s FDA publishes are. For measuring the OCR path on 483s whose text is known."""
+    doc = open_pdf(pdf)
+    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
+    return out
+
+
 def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> str:
     """Run tesseract on one page image; its TSV output (a row per word, with its box in pixels)."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # tesseract's own threads fight each other: 8x slower

@@ -7,7 +7,7 @@ import pytest
 
 from classify.labels import read_labels
 from extract import extract_document
-from extract.pdf import default_cache_dir, read_pages
+from extract.pdf import as_scan, default_cache_dir, read_pages
 from shared_paths import shingles, stored_cues
 
 # Extraction targets (the extraction issue); classification is measured by `fda483 evaluate`.
@@ -73,23 +73,13 @@ def test_no_page_furniture_in_the_real_observations(shared, measures):
     assert leaks == []
 
 
-def _as_scan(pdf, out, dpi=200):
-    """`pdf` printed and scanned: each page an image only, as most 483s FDA publishes are."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(pdf))
-    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
-    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
-    return out
-
-
 def test_a_real_483_read_from_a_scan_of_it(shared, tmp_path):
     """A 483 with a text layer, rasterised, goes through OCR alone and still gives every
     observation, in order, over its pages, and the header's dates and FEI. On this one OCR
     reads the last heading as "OBSERVATION $"."""
     name = "Actavis_Laboratories"
     gold = json.loads((shared / "data" / "483s" / "gold" / f"{name}.json").read_text())
-    scan = _as_scan(shared / "data" / "483s" / "pdfs" / f"{name}.pdf", tmp_path / f"{name}.pdf")
+    scan = as_scan(shared / "data" / "483s" / "pdfs" / f"{name}.pdf", tmp_path / f"{name}.pdf")
     doc = extract_document(scan, workers=2, cache_dir=default_cache_dir())
     assert {p.source for p in doc.pages} == {"ocr"}
     assert [o.number for o in doc.observations] == [o["number"] for o in gold["observations"]]
