@@ -19,6 +19,7 @@ _MDY = re.compile(r"(?<![\d/])(\d{1,2})\s*[/.]\s*(\d{1,2})\s*[/.]\s*(\d{4}|\d{2}
 _COMPRESSED = re.compile(
     r"(?<![\d/])(\d{1,2})/(\d{1,2})\s*-\s*(\d{1,2})\s*[-/]\s*(\d{4})(?!\d)"  # 04/13-24-2026, 10/14-16/2025
 )
+_SPLIT_YEAR = re.compile(r"(/\s*(?:19|20))\s+(\d{2})(?![\d/])")
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _WORDY = re.compile(r"\b(\d{1,2})[\s-]*([A-Za-z]{3})[a-z]*[\s,-]*(\d{4})\b|\b([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})\b")
@@ -41,6 +42,8 @@ def _iso(y: int, m: int, d: int) -> str | None:
 
 
 def _clean(text: str) -> str:
+    # A four-digit year that OCR split in two ("12/28/20 12"): the forms print four-digit years.
+    text = _SPLIT_YEAR.sub(r"\1\2", text)
     # Fix OCR letters only where they sit between digits and separators.
     return re.sub(r"(?<=[\d/])[OoGlI|S§BZ](?=[\d/])|(?<=/)[OoGlI|S§BZ]|[OoGlI|S§BZ](?=/)",
                   lambda m: m.group(0).translate(_DIGIT_FIX), text)

@@ -83,6 +83,12 @@ def _stop_below(label: Label, labels: dict[str, Label], left: float, right: floa
     return stop
 
 
+# What OCR makes of the boxes' borders: "|", "[", "_" read as words. They are no value's text,
+# and a border between two boxes' values must not join them into one line of body text.
+# (Dashes are not among them: "=" or "—" is how OCR reads the dash of a date range.)
+_MARK = re.compile(r"[|\[\]{}_]+")
+
+
 def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int = 4) -> list[str]:
     """The text lines in the box under `label`."""
     left, right = _column(label, labels, page.width)
@@ -101,6 +107,7 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
         words = [
             w for w in line.words
             if id(w) not in label_ids and w.x0 >= left - 1 and (w.x0 + w.x1) / 2 <= right and w.x0 < right
+            and not _MARK.fullmatch(w.text)
         ]
         if not words:
             continue
@@ -125,13 +132,14 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
 
 def _runs_across(line: Line, x: float) -> bool:
     """True when a line's text runs on across x, as body text does, rather than stopping short of it."""
-    if any(w.x0 < x < w.x1 for w in line.words):
+    words = [w for w in line.words if not _MARK.fullmatch(w.text)]
+    if any(w.x0 < x < w.x1 for w in words):
         return True
-    before = [w for w in line.words if w.x1 <= x]
-    after = [w for w in line.words if w.x0 >= x]
+    before = [w for w in words if w.x1 <= x]
+    after = [w for w in words if w.x0 >= x]
     if not before or not after:
         return False
-    h = max(w.bottom - w.top for w in line.words)
+    h = max(w.bottom - w.top for w in words)
     return after[0].x0 - before[-1].x1 < 1.2 * h
 
 
@@ -255,12 +263,17 @@ def parse_person(text: str) -> str | None:
 def _clean_name(head: str) -> str | None:
     # Drop words of the box's printed text that ran in from the left ("SEE REVERSE | Chad W Rice")
     head = re.sub(r"^.*\|\s*", "", head)
-    head = re.sub(r"^[^A-Za-z]+", "", head)  # "» Andrea A. Branche": a mark OCR read before the name
-    # "aN Andrea A. Branche": a signature's stroke read as a word; no name starts in lower case
-    head = re.sub(r"^(?:[a-z]\S*\s+)+(?=[A-Z])", "", head)
+    # What runs in before the name, in any order ("OF THIS PAGE : ied Emily J. Orban"): the box's
+    # printed words, a mark OCR read ("» Andrea A. Branche"), a signature's stroke read as a word
+    # ("aN Andrea A. Branche"; no name starts in lower case).
+    before = None
+    while head != before:
+        before = head
+        head = re.sub(r"^[^A-Za-z]+", "", head)
+        head = _STAMP_PREFIX.sub("", head)
+        head = re.sub(r"^(?:[a-z]\S*\s+)+(?=[A-Z])", "", head)
     # "Michele lL. Forster": the initial with a stroke read before it
     head = re.sub(r"(?<=\s)[lI|1]([A-Z]\.)(?=\s)", r"\1", head)
-    head = _STAMP_PREFIX.sub("", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
     if _NAME.match(head) and not _TITLE_RE.search(head):
         return head

@@ -21,6 +21,7 @@ from extract.dates import find_dates, inspection_range, single_date
         ("| 22/12/2012 = 12/28/2012*", (None, "2012-12-28")),
         ("3/17/2026 - 4/43/2026", ("2026-03-17", None)),
         ("= 12/28/2012*", (None, "2012-12-28")),
+        ("3/17/20 26-4/13/2026", ("2026-03-17", "2026-04-13")),  # a year OCR split in two
     ],
 )
 def test_inspection_range(text, expected):
@@ -37,4 +38,5 @@ def test_invalid_dates_are_dropped_not_guessed():
 
 def test_single_date_tolerates_ocr_spaces():
     assert single_date("4/1 4/2026") == "2026-04-14"
+    assert single_date("AY 4 12/28/20 12") == "2012-12-28"  # not 2020: the forms print four-digit years
     assert single_date("SEE REVERSE 06/17/2013") == "2013-06-17"

@@ -62,6 +62,7 @@ def test_parse_person():
     # OCR of a signature written over the name
     assert parse_person("aN Andrea A. Branche, InvestigatenG0 .") == "Andrea A. Branche"
     assert parse_person("Michele lL. Forster, investigator lithe kz if FrstK") == "Michele L. Forster"
+    assert parse_person("OF THIS PAGE : ied Emily J. Orban, Investigator") == "Emily J. Orban"
 
 
 def test_investigators_read_on_different_pages_are_joined():
@@ -105,3 +106,12 @@ def test_an_inspection_day_ocr_lost_is_left_unknown():
     # where another page reads it whole, that page's reading gives the first day
     h = parse_header(pages + [make_page(header_rows(dates="1/5/2024-1/9/2024*"))])
     assert (h.inspection_start, h.inspection_end) == ("2024-01-05", "2024-01-09")
+
+
+def test_box_borders_read_as_marks_are_no_values():
+    # OCR reads the boxes' borders as "|": one under the CITY label, one between the two values.
+    rows = [r for r in header_rows() if r[0] != 180]
+    rows += [(176, [(316, "|")]), (181, [(72, "Springfield, IL 62701"), (316, "|"), (325, "Outsourcing Facility")])]
+    h = parse_header([make_page(rows)])
+    assert (h.city, h.state, h.postal_code) == ("Springfield", "IL", "62701")
+    assert h.establishment_type == "Outsourcing Facility"
