@@ -268,8 +268,10 @@ def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
             expected = drafts[-1].number + 1 if drafts else 1
             if num is None or (drafts and num < expected) or num > expected + 3:
                 # A number out of sequence is OCR's misreading ("OBSERVATION 3" for 9) when the
-                # heading stands alone on its line; with words after it, a cross-reference.
-                misread = num is None or num > expected + 3 or not rest.strip()
+                # heading stands alone on its line; with words after it, a cross-reference; the
+                # number of the observation under way, its heading printed again.
+                misread = (num is None or num > expected + 3
+                           or (not rest.strip() and num != expected - 1))
                 num = expected if misread else None
             if num is not None:
                 d = _Draft(num, bl.page, heading=pending_heading)

@@ -56,6 +56,13 @@ def test_a_heading_whose_number_ocr_garbled_takes_the_next_number():
     p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, the same failure",
                    "OBSERVATION $ of the last 483 cited was repeated."])
     assert [o.number for o in split([p])] == [1]
+    # A number that runs backwards, alone on its line, is misread too ("3" for 9); the number of
+    # the observation under way, printed again over its next page, is no new one.
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, a.", "OBSERVATION 2", "Lead two.", "Specifically, b.",
+                   "OBSERVATION 2", "and c.", "OBSERVATION 1", "Lead three.", "Specifically, d."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2, 3]
+    assert obs[2].text == "Lead three. Specifically, d."
 
 
 def test_repeat_mark_at_the_top_of_the_next_page_belongs_to_the_previous_observation():
