@@ -22,8 +22,10 @@ from .geo import us_state_code
 # categories); 3: text layers read with poppler where it is installed. The reader is part of
 # the version: installing or removing libpoppler-glib changes the text, so files are re-read.
 # 4: a page's header lines that OCR left in its body, and a footer label OCR joined to the
-# last line of text, are kept out of the observations.
-EXTRACTOR_VERSION = f"4-{layer_reader()}"
+# last line of text, are kept out of the observations. 5: scans read better (observation
+# numbers OCR misread, pages whose header labels it lost, an inspection day it could not read,
+# investigators hidden by signatures, box borders read as "|").
+EXTRACTOR_VERSION = f"5-{layer_reader()}"
 
 
 def now() -> str:
