@@ -19,8 +19,10 @@ from .records import Observation, Page
 from .text import count_redactions, join_lines, normalise_redactions, strip_edges
 
 # "OBSERVATION 1", "OBSERVATION #1", "OBS ERVATION 1", "0BSERVATlON l", "Observation No. 1:"
+# OBSERVATION as OCR spells it
+_WORD = r"[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM]"
 _HEADING = re.compile(
-    r"^\W{0,3}(?P<word>[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM]S?)\s*"
+    r"^\W{0,3}(?P<word>" + _WORD + r"S?)\s*"
     r"(?:N[O0]\.?\s*|#\s*|:\s*)?(?P<num>[0-9IlOo|!]{1,3})\b\s*[:.\-)]?\s*(?P<rest>.*)$",
     re.I,
 )
@@ -63,7 +65,7 @@ _NUM_FIX = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o":
 # A heading alone on its line whose number OCR misread beyond repair ("OBSERVATION $" for 9):
 # the splitter numbers it as the one expected next.
 _HEADING_GARBLED = re.compile(
-    r"^\W{0,3}(?P<word>[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM])\s+"
+    r"^\W{0,3}(?P<word>" + _WORD + r")\s+"
     r"(?:N[O0]\.?\s*|#\s*)?[0-9$§&%SBZG?]{1,2}\W{0,2}$"
 )
 
@@ -120,17 +122,15 @@ def _has_banner(page: Page) -> bool:
                for line in page.lines if line.top < page.height * 0.15)
 
 
-def header_and_body(page: Page, header_bottom: float | None = None,
-                    header_end: tuple[int, bool] | None = None) -> tuple[list[str], list[BodyLine]]:
-    """The texts of a page's header lines, and its body: the lines between its header boxes
-    and its signature box. header_bottom: where the header boxes end on the other pages of the
-    483, for a page whose lower header rows OCR could not read; header_end: this page's
-    `_header_end`, when the caller has it."""
+def header_and_body(page: Page, header_end: tuple[int, bool],
+                    header_bottom: float | None) -> tuple[list[str], list[BodyLine]]:
+    """The texts of a form page's header lines, and its body: the lines between its header
+    boxes and its signature box. header_end: the page's `_header_end`; header_bottom: where
+    the header boxes end on the other pages of the 483, for a page whose lower header rows OCR
+    could not read."""
     lines = page.lines
-    if not lines or is_reverse_page(page):
-        return [], []
     bottom_labels = find_labels(lines, FOOTER_KEYS, y_min=page.height * 0.45)
-    start, read = header_end or _header_end(page)
+    start, read = header_end
     if not read and header_bottom is not None and _has_banner(page):
         # The form's header printed here, its labels lost to OCR: it ends where it does on the
         # other pages.
@@ -242,11 +242,11 @@ def _is_system_heading(text: str) -> bool:
 def split(pages: list[Page]) -> list[Observation]:
     """The numbered observations of a 483, in order, each over the pages it spans."""
     # Where the header boxes end, on the pages where their rows were read: the same on every page.
-    ends = {page.number: _header_end(page) for page in pages if page.lines and not is_reverse_page(page)}
-    bottoms = sorted(page.lines[ends[page.number][0] - 1].bottom for page in pages
-                     if page.number in ends and ends[page.number][1])
+    form_pages = [page for page in pages if page.lines and not is_reverse_page(page)]
+    ends = [_header_end(page) for page in form_pages]
+    bottoms = sorted(page.lines[start - 1].bottom for page, (start, read) in zip(form_pages, ends) if read)
     header_bottom = bottoms[len(bottoms) // 2] if bottoms else None
-    bodies = [header_and_body(page, header_bottom, ends.get(page.number)) for page in pages]
+    bodies = [header_and_body(page, end, header_bottom) for page, end in zip(form_pages, ends)]
     header_lines = [t for header, _ in bodies for t in header if len(t) >= _HEADER_LINE_MIN]
     lines: list[BodyLine] = []
     for _, body in bodies:
