@@ -15,11 +15,19 @@ from .records import Document, Page
 
 __all__ = ["extract_document", "ExtractError", "Document", "is_form_483"]
 
-_MARKERS = re.compile(
-    r"INSPECTIONAL\s+OBSERVATIONS|FORM\s+FDA\s+483|DATE\(?S\)?\s+OF\s+INSPECTION|FEI\s+NUMBER|"
-    r"TYPE\s+(?:OF\s+)?ESTABLISHMENT\s+INSPECTED|DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM",
-    re.I,
-)
+def _phrase(words: str) -> str:
+    """A regex for the form's printed words as OCR reads them: any marks between the words."""
+    return r"[\W_]+".join(words.split())
+
+
+# The form's printed labels and sentences. Between words OCR may read quotes, bars or a line
+# break ('DURING\nAN INSPECTION OF "YOUR FIRM'), so words are joined by any run of non-letters.
+_MARKERS = re.compile("|".join(_phrase(w) for w in (
+    "INSPECTIONAL OBSERVATIONS", "FORM FDA 483", r"DATE\(?S\)? OF INSPECTION", "FEI NUMBER",
+    r"TYPE (?:OF )?ESTABLISHMENT INSPECTED", "DURING AN INSPECTION OF YOUR FIRM",
+    r"EMPLOYEE\(?S\)? SIGNATURE", "REVERSE OF THIS PAGE",
+    r"This document lists observations made by the FDA",
+)), re.I)
 
 
 def is_form_483(pages: list[Page]) -> bool:
@@ -27,7 +35,7 @@ def is_form_483(pages: list[Page]) -> bool:
     found = set()
     for page in pages[:3]:
         for m in _MARKERS.finditer(page.text):
-            found.add(re.sub(r"\W+", " ", m.group(0).upper()))
+            found.add(re.sub(r"[\W_]+", " ", m.group(0).upper()))
     return len(found) >= 2
 
 
