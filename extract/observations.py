@@ -23,7 +23,7 @@ from .text import count_redactions, join_lines, normalise_redactions, strip_edge
 _WORD = r"[O0Q][BD8]\s?S\s?[EF]\s?R\s?V\s?[AÀ]\s?T\s?[I1l|!]\s?[O0Q]\s?[NM]"
 _HEADING = re.compile(
     r"^\W{0,3}(?P<word>" + _WORD + r"S?)\s*"
-    r"(?:N[O0]\.?\s*|#\s*|:\s*)?(?P<num>[0-9IlOo|!]{1,3})\b\s*[:.\-)]?\s*(?P<rest>.*)$",
+    r"(?:N[O0]\.?\s*|#\s*|:\s*|[^\w\s|!]{1,2}\s+)?(?P<num>[0-9IlOo|!]{1,3})(?![A-Za-z0-9])\s*[:.\-)]?\s*(?P<rest>.*)$",
     re.I,
 )
 # Findings numbered as a list, on forms without headings: "1. The firm did not ..."
@@ -61,12 +61,15 @@ _NOTICE = re.compile(
     re.I,
 )
 
+# What OCR reads from specks and strokes: at most two marks, none of them a word or a number.
+_SPECK = re.compile(r"^\W{0,2}[^\W\d]?\W{0,2}$")
+
 _NUM_FIX = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
-# A heading alone on its line whose number OCR misread beyond repair ("OBSERVATION $" for 9):
-# the splitter numbers it as the one expected next.
+# A heading alone on its line whose number OCR misread beyond repair ("OBSERVATION $" for 9,
+# "OBSERVATION a", "OBSERVATION - &"): the splitter numbers it as the one expected next.
 _HEADING_GARBLED = re.compile(
     r"^\W{0,3}(?P<word>" + _WORD + r")\s+"
-    r"(?:N[O0]\.?\s*|#\s*)?[0-9$§&%SBZG?]{1,2}\W{0,2}$"
+    r"(?:N[O0]\.?\s*|#\s*)?(?:[0-9$§&%SBZG?]{1,2}|[^\w\s]{1,2}(?:\s+[^\w\s]{1,2})?|[^\W\d])\W{0,2}$"
 )
 
 
@@ -155,7 +158,8 @@ def header_and_body(page: Page, header_end: tuple[int, bool],
     for line in lines[start:end]:
         words = [w.text for w in line.words if id(w) not in label_words]
         text = strip_edges(_LABEL_LEFTOVER.sub("", " ".join(words)) if len(words) < len(line.words) else line.text)
-        if not text or _FURNITURE.match(text):
+        # a line of marks alone (".", "- '") is specks on a scan, not text
+        if not any(c.isalnum() for c in text) or _FURNITURE.match(text):
             continue
         out.append(BodyLine(page.number, text, line.x0, page.width))
     return [strip_edges(line.text) for line in lines[:start]], out
@@ -229,7 +233,10 @@ def _heading(text: str) -> tuple[int | None, str] | None:
             return None, ""
         return None
     num = m.group("num").translate(_NUM_FIX)
-    return (int(num) if num.isdigit() else None), m.group("rest")
+    rest = m.group("rest")
+    if _SPECK.match(rest):  # "OBSERVATION | o": a speck or a stroke after the number, no words
+        rest = ""
+    return (int(num) if num.isdigit() else None), rest
 
 
 def _is_system_heading(text: str) -> bool:

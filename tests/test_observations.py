@@ -65,6 +65,21 @@ def test_a_heading_whose_number_ocr_garbled_takes_the_next_number():
     assert obs[2].text == "Lead three. Specifically, d."
 
 
+def test_a_heading_number_read_as_a_stroke_or_followed_by_specks():
+    """A noisy scan: "OBSERVATION 1" read as "OBSERVATION | o", specks beside a number, numbers lost."""
+    p = page_with(["OBSERVATION | o", "Lead statement one.", "Specifically, a.", "OBSERVATION 2 é",
+                   "Lead statement two.", "Specifically, b.", "OBSERVATION ¥ 3", "Lead three.", "Specifically, c.",
+                   "OBSERVATION - &", "Lead four.", "Specifically, d.", "OBSERVATION a", "Lead five."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2, 3, 4, 5]
+    assert obs[3].text == "Lead four. Specifically, d."
+    assert obs[0].text == "Lead statement one. Specifically, a."
+    assert obs[1].citation == "Lead statement two."
+    # Words after the number are still words: a cross-reference out of sequence is no heading
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, a.", "OBSERVATION 1 above was not corrected."])
+    assert [o.number for o in split([p])] == [1]
+
+
 def test_repeat_mark_at_the_top_of_the_next_page_belongs_to_the_previous_observation():
     p1 = page_with(["OBSERVATION 1", "Strict control is not exercised over labeling.",
                     "Specifically, labels were stored in an open cabinet."], 1)
@@ -87,6 +102,13 @@ def test_dates_list_ends_the_observations():
     p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, the last words here.", "*DATES OF INSPECTION",
                    "8/18/2025(Mon), 8/19/2025(Tue), 8/20/2025(Wed)"])
     assert split([p])[0].text.endswith("the last words here.")
+
+
+def test_specks_read_as_marks_on_the_next_page_do_not_extend_an_observation_onto_it():
+    p1 = page_with(["OBSERVATION 1", "Lead one.", "Specifically, the last words here."], 1, of=2)
+    p2 = page_with([".", "- '", "*DATES OF INSPECTION", "8/18/2025(Mon), 8/19/2025(Tue), 8/20/2025(Wed)"], 2, of=2)
+    obs = split([p1, p2])
+    assert (obs[0].page_end, obs[0].text[-20:]) == (1, "the last words here.")
 
 
 def test_numbered_list_forms_without_headings():
@@ -162,3 +184,18 @@ def test_a_page_whose_header_labels_ocr_lost_keeps_its_header_out_of_the_body():
     assert [o.number for o in obs] == [1, 2]
     assert obs[0].text.endswith("the batch record was not reviewed.")
     assert not any(w in o.text for o in obs for w in ("Acme", "Elm St", "Pat Q. Doe", "1/9/2024"))
+
+
+def test_the_form_is_known_by_its_printed_words_as_ocr_reads_them():
+    """A noisy scan whose header labels OCR lost: the notice and the heading line still say 483."""
+    from extract import is_form_483
+
+    body = ["This document lists observations made by the FDA representative(s) during the inspection",
+            "of your facility. They are inspectional observations, and do not represent a final",
+            ': DURING', 'AN INSPECTION OF "YOUR FIRM WE OBSERVED:', "OBSERVATION | o"]
+    assert is_form_483([make_page([(100 + 12 * i, line) for i, line in enumerate(body)])])
+    # A letter from FDA names the agency and may speak of inspections; it is no 483
+    letter = ["DEPARTMENT OF HEALTH AND HUMAN SERVICES", "Food and Drug Administration", "WARNING LETTER",
+              "During our inspection of your firm, our investigators observed violations. The",
+              "inspectional observations were listed on a Form 483 issued to you."]
+    assert not is_form_483([make_page([(100 + 12 * i, line) for i, line in enumerate(letter)])])
