@@ -22,10 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
-from . import layout, poppler, quality, redact
+from . import layout, poppler, quality, redact, speckle
 from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Line, Page, Word
 
 OCR_DPI = 300
@@ -131,7 +133,7 @@ def engine() -> dict:
     tess = tesseract_path()
     reader = layer_reader()
     return {"tesseract": tesseract_version(tess) if tess else None, "pypdfium2": pdfium.PYPDFIUM_INFO.version,
-            "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI,
+            "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI, "ocr_cleaning": speckle.VERSION,
             "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
 
 
@@ -144,14 +146,15 @@ def default_cache_dir() -> Path | None:
 
 
 class OcrCache:
-    """Tesseract's TSV per page, keyed by the PDF's sha256, the page, the dpi and tesseract's version.
+    """Tesseract's TSV per page, keyed by the PDF's sha256, the page, the dpi, tesseract's version
+    and the version of the image's cleaning (extract.speckle).
 
     OCR is the expensive step (about 2 s a page); a re-run on the same file reads the TSV back.
     """
 
     def __init__(self, root: Path, sha256: str, tesseract: str, dpi: int = OCR_DPI):
         version = re.sub(r"[^A-Za-z0-9.]+", "_", tesseract_version(tesseract))
-        self.dir = root / "ocr" / f"{version}-{dpi}dpi" / sha256[:2] / sha256
+        self.dir = root / "ocr" / f"{version}-{dpi}dpi-{speckle.VERSION}" / sha256[:2] / sha256
 
     def path(self, index: int) -> Path:
         return self.dir / f"page-{index + 1:04d}.tsv"
@@ -247,12 +250,27 @@ def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI) -> bytes:
     return out.getvalue()
 
 
-def as_scan(pdf: Path, out: Path, dpi: int = 200) -> Path:
+def as_scan(pdf: Path, out: Path, dpi: int = 200, rough: bool = False) -> Path:
     """`pdf` as if printed and scanned: each page a greyscale image only, no text layer, as most
-    483s FDA publishes are. For measuring the OCR path on 483s whose text is known."""
+    483s FDA publishes are. For measuring the OCR path on 483s whose text is known.
+
+    rough: as a worn copy fed crooked through a poor scanner: each page turned by up to 1 degree,
+    with grain (noise of standard deviation 12 grey levels) and dust (0.15% of its pixels black).
+    The same PDF gives the same scan, byte for byte: the turns and specks come from a fixed seed.
+    """
+    rng = np.random.default_rng(0)
     doc = open_pdf(pdf)
-    images = [doc[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(doc))]
-    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
+    images = []
+    for i in range(len(doc)):
+        image = doc[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        if rough:
+            image = image.rotate(float(rng.uniform(-1.0, 1.0)), resample=Image.BILINEAR, fillcolor=255)
+            a = np.asarray(image).astype(np.int16) + rng.normal(0, 12, (image.height, image.width)).astype(np.int16)
+            a[rng.random(a.shape) < 0.0015] = 0
+            image = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+        images.append(image)
+    # no dates in the file, so that the same PDF gives the same bytes and OCR's cache holds
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi, creationDate=None, modDate=None)
     return out
 
 
@@ -439,7 +457,7 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
         if boxes is None:
             boxes = redact.find_boxes(image, OCR_DPI)
         if tsv is None:
-            tsv = ocr_tsv(image, tesseract=tess)
+            tsv = ocr_tsv(speckle.despeckle(image), tesseract=tess)
         return tsv, boxes, image is not None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -89,6 +89,20 @@ def test_a_real_483_read_from_a_scan_of_it(shared, tmp_path):
     assert doc.header.fei == gold["fei"]
 
 
+def test_a_real_483_read_from_a_rough_scan_of_it(shared, tmp_path):
+    """The same through a worn, crooked, dusty scan of a 483 (`as_scan(rough=True)`, 150 dpi):
+    the dust is cleaned off before OCR (extract.speckle), so that every heading is read and each
+    observation keeps its number and its pages. Uncleaned, OCR loses a heading in the specks."""
+    name = "Grato_Holdings"
+    gold = json.loads((shared / "data" / "483s" / "gold" / f"{name}.json").read_text())
+    scan = as_scan(shared / "data" / "483s" / "pdfs" / f"{name}.pdf", tmp_path / f"{name}.pdf", dpi=150, rough=True)
+    doc = extract_document(scan, workers=2, cache_dir=default_cache_dir())
+    assert {p.source for p in doc.pages} == {"ocr"}
+    assert [(o.number, o.page_start, o.page_end) for o in doc.observations] == [
+        (o["number"], o["page_start"], o["page_end"]) for o in gold["observations"]]
+    assert (doc.header.inspection_start, doc.header.inspection_end) == (gold["inspection_start"], gold["inspection_end"])
+
+
 def test_the_cues_beside_the_real_observations_categories_are_in_their_text(real_kb):
     """On OCR text too, every cue shown beside a category is words of the observation."""
     calls, with_cues, missing = stored_cues(real_kb[0])
