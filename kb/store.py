@@ -24,8 +24,9 @@ from .geo import us_state_code
 # 4: a page's header lines that OCR left in its body, and a footer label OCR joined to the
 # last line of text, are kept out of the observations. 5: scans read better (observation
 # numbers OCR misread, pages whose header labels it lost, an inspection day it could not read,
-# investigators hidden by signatures, box borders read as "|").
-EXTRACTOR_VERSION = f"5-{layer_reader()}"
+# investigators hidden by signatures, box borders read as "|"). 6: dusty and noisy scans
+# cleaned before OCR (extract.speckle), headings and the form's words read through OCR's specks.
+EXTRACTOR_VERSION = f"6-{layer_reader()}"
 
 
 def now() -> str:
