@@ -30,37 +30,39 @@ MIN_SHARE = 0.4  # and the share of all dark components that are specks
 VERSION = "specks6"
 
 
-def _components(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(label of each pixel, size of each label) of the dark components; label 0 is the paper."""
+def _specks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(label of each pixel, whether each label is a speck) of a page's dark components; label
+    0, the paper, is not one."""
     labels, _ = ndimage.label(gray < 128)
-    return labels, np.bincount(labels.ravel())
+    speck = np.bincount(labels.ravel()) <= SPECK_PIXELS
+    speck[0] = False
+    return labels, speck
+
+
+def _speckled(speck: np.ndarray) -> bool:
+    specks = int(speck.sum())
+    return specks >= MIN_SPECKS and specks >= MIN_SHARE * (len(speck) - 1)
 
 
 def count_specks(gray: np.ndarray) -> tuple[int, int]:
     """(specks, all dark components) of a greyscale page."""
-    sizes = _components(gray)[1][1:]
-    return int((sizes <= SPECK_PIXELS).sum()), len(sizes)
-
-
-def _speckled(specks: int, components: int) -> bool:
-    return specks >= MIN_SPECKS and specks >= MIN_SHARE * components
+    speck = _specks(gray)[1]
+    return int(speck.sum()), len(speck) - 1
 
 
 def is_speckled(gray: np.ndarray) -> bool:
     """Whether the page has the specks of dust or noise (see the module's docstring)."""
-    return _speckled(*count_specks(gray))
+    return _speckled(_specks(gray)[1])
 
 
 def despeckle(image: bytes) -> bytes:
     """The page image (PGM bytes) for tesseract: its specks whitened if speckled, otherwise as given."""
     gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
-    labels, sizes = _components(gray)
-    specks = sizes <= SPECK_PIXELS
-    specks[0] = False
-    if not _speckled(int(specks.sum()), len(sizes) - 1):
+    labels, speck = _specks(gray)
+    if not _speckled(speck):
         return image
     cleaned = gray.copy()
-    cleaned[specks[labels]] = 255
+    cleaned[speck[labels]] = 255
     out = io.BytesIO()
     Image.fromarray(cleaned).save(out, format="PPM")
     return out.getvalue()
