@@ -72,6 +72,13 @@ _HEADING_GARBLED = re.compile(
     r"(?:N[O0]\.?\s*|#\s*)?(?:[0-9$§&%SBZG?]{1,2}|[^\w\s]{1,2}(?:\s+[^\w\s]{1,2})?|[^\W\d])\W{0,2}$"
 )
 
+# The same with words after it that OCR read in from the right of the heading's line
+# ("OBSERVATION a): ; purporting to be sterile."): a letter or mark for the number, then the
+# stop or bracket a number takes.
+_HEADING_GARBLED_WORDS = re.compile(
+    r"^\W{0,3}(?P<word>" + _WORD + r")\s+(?:[^\W\d]|[$§&%?])[.:;)]+\s*(?P<rest>.*)$"
+)
+
 
 @dataclass
 class BodyLine:
@@ -97,6 +104,17 @@ def is_reverse_page(page: Page) -> bool:
     return len(find_labels(page.lines[:25], ("firm", "street", "dates", "type"))) < 2
 
 
+# The furthest a line of a header value stands below the line above it, as a share of the page's height.
+_VALUE_LINE_STEP = 0.0175
+
+
+def _left_top(line) -> float:
+    """The top of a line's leftmost word: on a page scanned askew, lines that start at the same
+    margin keep their spacing there, while a long line's top is that of its highest end (the
+    step between lines is taken as the smaller of the two, for lines that start apart)."""
+    return min(line.words, key=lambda w: w.x0).top
+
+
 def _header_end(page: Page) -> tuple[int, bool]:
     """(index of the first line below the header boxes, whether their lower rows were read)."""
     lines = page.lines
@@ -108,31 +126,71 @@ def _header_end(page: Page) -> tuple[int, bool]:
     start = last_row + 1
     # the values of the last row: lines close below it
     prev_bottom = lines[last_row].bottom
+    prev_top = (_left_top(lines[last_row]), lines[last_row].top)
+    values = 0
     while start < len(lines) and start <= last_row + 3:
+        if not any(c.isalnum() for c in lines[start].text):  # a speck on a scan
+            start += 1
+            continue
         gap = lines[start].top - prev_bottom
         h = lines[start].bottom - lines[start].top
-        if gap > max(6.0, 0.9 * h) or _HEADING.match(lines[start].text):
+        # (The first line under the labels is their values.) A value's second line follows its
+        # first as closely as the form's small type is set
+        # (about 0.014 of the page); the body's first line stands further off (0.021 and more),
+        # though its line box, taller than the type, may leave a gap of less than a line.
+        step = min(_left_top(lines[start]) - prev_top[0], lines[start].top - prev_top[1]) if values else 0.0
+        if gap > max(6.0, 0.9 * h) or step > _VALUE_LINE_STEP * page.height or _HEADING.match(lines[start].text):
             break
         prev_bottom = lines[start].bottom
+        prev_top = (_left_top(lines[start]), lines[start].top)
+        values += 1
         start += 1
     return start, True
 
 
+_BANNER = ("FOOD AND DRUG ADMINISTRATION", "DEPARTMENT OF HEALTH AND HUMAN SERVICES")
+
+
 def _has_banner(page: Page) -> bool:
     """The form's banner, DEPARTMENT OF HEALTH AND HUMAN SERVICES / FOOD AND DRUG
-    ADMINISTRATION, read at the top of the page."""
-    return any(fuzz.partial_ratio("FOOD AND DRUG ADMINISTRATION", line.text.upper(), score_cutoff=80)
-               for line in page.lines if line.top < page.height * 0.15)
+    ADMINISTRATION, read at the top of the page (either line: OCR may garble the other)."""
+    return any(fuzz.partial_ratio(words, line.text.upper(), score_cutoff=80)
+               for line in page.lines if line.top < page.height * 0.15 for words in _BANNER)
 
 
-def header_and_body(page: Page, header_end: tuple[int, bool],
-                    header_bottom: float | None) -> tuple[list[str], list[BodyLine]]:
+# The footer's labels that mark its top: "FORM FDA 483 ... PAGE x OF y" is printed below the box.
+_FOOTER_TOP_KEYS = tuple(k for k in FOOTER_KEYS if k != "form")
+# A line of body text may end this close above the footer box on another page (a share of the
+# page's height): an unread page's footer is taken to begin this much above the others'.
+_FOOTER_SLACK = 0.004
+
+
+def _footer_labels(page: Page) -> dict:
+    return find_labels(page.lines, FOOTER_KEYS, y_min=page.height * 0.45)
+
+
+def footer_top(pages: list[Page], footers: list[dict]) -> float | None:
+    """Where the signature box begins on the pages whose footer labels (`footers`, each page's
+    `_footer_labels`) were read, as a share of the page's height; the median, so that one label
+    read in the text is outvoted. None where no page's were read."""
+    tops = sorted(min(lab.top for k, lab in labels.items() if k in _FOOTER_TOP_KEYS) / page.height
+                  for page, labels in zip(pages, footers)
+                  if page.height and any(k in labels for k in _FOOTER_TOP_KEYS))
+    return tops[len(tops) // 2] if tops else None
+
+
+def header_and_body(page: Page, header_end: tuple[int, bool], header_bottom: float | None,
+                    footer_share: float | None = None, bottom_labels: dict | None = None,
+                    ) -> tuple[list[str], list[BodyLine]]:
     """The texts of a form page's header lines, and its body: the lines between its header
     boxes and its signature box. header_end: the page's `_header_end`; header_bottom: where
     the header boxes end on the other pages of the 483, for a page whose lower header rows OCR
-    could not read."""
+    could not read; footer_share: where the signature box begins on the other pages
+    (`footer_top`), for a page whose signature box OCR could not read; bottom_labels: the
+    page's `_footer_labels`, when already found."""
     lines = page.lines
-    bottom_labels = find_labels(lines, FOOTER_KEYS, y_min=page.height * 0.45)
+    if bottom_labels is None:
+        bottom_labels = _footer_labels(page)
     start, read = header_end
     if not read and header_bottom is not None and _has_banner(page):
         # The form's header printed here, its labels lost to OCR: it ends where it does on the
@@ -148,10 +206,15 @@ def header_and_body(page: Page, header_end: tuple[int, bool],
     end = len(lines)
     # Words of a footer label that OCR joined to the last line of text ("was not dated. ; DATE ISSUED").
     label_words = {id(w) for lab in bottom_labels.values() for w in lab.words}
-    if bottom_labels:
-        footer_top = min(lab.top for lab in bottom_labels.values())
+    box_top = min((lab.top for lab in bottom_labels.values()), default=None)
+    if footer_share is not None and not any(k in bottom_labels for k in _FOOTER_TOP_KEYS):
+        # The signature box's labels lost to OCR (on a scan its names and signatures would
+        # open the next observation): it begins where it does on the other pages.
+        guess = (footer_share - _FOOTER_SLACK) * page.height
+        box_top = guess if box_top is None else min(box_top, guess)
+    if box_top is not None:
         for i in range(start, len(lines)):
-            if (lines[i].top + lines[i].bottom) / 2 >= footer_top - 1:
+            if (lines[i].top + lines[i].bottom) / 2 >= box_top - 1:
                 end = i
                 break
     out = []
@@ -231,6 +294,9 @@ def _heading(text: str) -> tuple[int | None, str] | None:
         garbled = _HEADING_GARBLED.match(text.strip())
         if garbled and _capitals(garbled.group("word")):
             return None, ""
+        garbled = _HEADING_GARBLED_WORDS.match(text.strip())
+        if garbled and _capitals(garbled.group("word")):
+            return None, garbled.group("rest")
         return None
     num = m.group("num").translate(_NUM_FIX)
     rest = m.group("rest")
@@ -253,7 +319,10 @@ def split(pages: list[Page]) -> list[Observation]:
     ends = [_header_end(page) for page in form_pages]
     bottoms = sorted(page.lines[start - 1].bottom for page, (start, read) in zip(form_pages, ends) if read)
     header_bottom = bottoms[len(bottoms) // 2] if bottoms else None
-    bodies = [header_and_body(page, end, header_bottom) for page, end in zip(form_pages, ends)]
+    footers = [_footer_labels(page) for page in form_pages]
+    footer_share = footer_top(form_pages, footers)
+    bodies = [header_and_body(page, end, header_bottom, footer_share, labels)
+              for page, end, labels in zip(form_pages, ends, footers)]
     header_lines = [t for header, _ in bodies for t in header if len(t) >= _HEADER_LINE_MIN]
     lines: list[BodyLine] = []
     for _, body in bodies:

@@ -26,7 +26,9 @@ from .geo import us_state_code
 # numbers OCR misread, pages whose header labels it lost, an inspection day it could not read,
 # investigators hidden by signatures, box borders read as "|"). 6: dusty and noisy scans
 # cleaned before OCR (extract.speckle), headings and the form's words read through OCR's specks.
-EXTRACTOR_VERSION = f"6-{layer_reader()}"
+# 7: a page's first lines of text are no longer taken for a second line of the header's values;
+# a signature box OCR could not read is cut where the other pages have it.
+EXTRACTOR_VERSION = f"7-{layer_reader()}"
 
 
 def now() -> str:

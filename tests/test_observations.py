@@ -199,3 +199,55 @@ def test_the_form_is_known_by_its_printed_words_as_ocr_reads_them():
               "During our inspection of your firm, our investigators observed violations. The",
               "inspectional observations were listed on a Form 483 issued to you."]
     assert not is_form_483([make_page([(100 + 12 * i, line) for i, line in enumerate(letter)])])
+
+
+def test_a_signature_box_that_ocr_could_not_read_is_cut_where_the_other_pages_have_it():
+    """On a poor scan OCR may read none of a page's footer labels, only the names and
+    signatures in its box: they must not open or end an observation. The box begins where it
+    does on the pages whose labels were read."""
+    p1 = page_with(["OBSERVATION 1", "Written procedures are not followed.", "Specifically, the SOP was not"], 1)
+    garbled_footer = [(712, [(72, "SEE aa"), (150, "Jordan P. Avery, Investigator"), (480, "1/9/2024")]),
+                      (726, [(72, "REVERSE OF | Casey R. Lund, Investigator")]),
+                      (760, [(72, "FORM FDA 483 (09/08) PREVIOUS EDIION INSPECTIONAL OBSERVATIONS PAGE 2 OF 3")])]
+    p2 = make_page(header_rows() + [(230, "used for the batch."), (242, "OBSERVATION 2"),
+                                    (254, "Equipment is not maintained."), (266, "Specifically, the hood.")]
+                   + garbled_footer, number=2)
+    p3 = page_with(["OBSERVATION 3", "Laboratory controls are not followed.", "Specifically, the balance."], 3)
+    obs = split([p1, p2, p3])
+    assert [o.number for o in obs] == [1, 2, 3]
+    assert obs[1].text == "Equipment is not maintained. Specifically, the hood."
+    assert not any(w in o.text for o in obs for w in ("Avery", "Lund", "REVERSE", "FORM FDA"))
+    # Without a page whose labels were read there is nothing to go by: the page is kept whole.
+    assert "Avery" in split([p2])[-1].text
+
+
+def test_the_first_line_of_a_page_close_under_the_header_is_body_text():
+    """Text-layer line boxes are taller than the type: the body's first line can stand less than
+    a box's height below the header's last value and still be text, not a second value line."""
+    def tall(rows):
+        return [w for y, text in rows for w in words_at(text, 72, y, h=13.2)]
+    base = make_page(header_rows()[:-1] + footer_rows(page=2), number=2)
+    words = [w for line in base.lines for w in line.words]
+    words += tall([(181, "Springfield, IL 62701 Outsourcing Facility"), (206, "you released the batch anyway."),
+                   (222, "OBSERVATION 2"), (238, "Equipment is not maintained."), (254, "Specifically, the hood.")])
+    p2 = Page(2, 612.0, 792.0, group_lines(words), base.source, 1.0)
+    p1 = page_with(["OBSERVATION 1", "Written procedures are not followed.", "Specifically, after the OOS result"], 1)
+    obs = split([p1, p2])
+    assert obs[0].text.endswith("after the OOS result you released the batch anyway.")
+    # a value set over two lines, as the form's small type sets them, stays in the header
+    base = make_page(header_rows()[:-1] + [(180, [(72, "Poce Sur Cisse, 37530"), (325, "Drug Manufacturer")]),
+                                           (191, "France"), (230, "OBSERVATION 1"), (242, "Lead one."),
+                                           (254, "Specifically, a.")] + footer_rows(), number=1)
+    assert "France" not in split([base])[0].text
+
+
+def test_a_heading_whose_number_ocr_garbled_with_words_read_beside_it():
+    """OCR can read text from the right of the heading into its line: "OBSERVATION a): ; ..."."""
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, a.", "OBSERVATION a): ; purporting to be sterile.",
+                   "Procedures designed to prevent contamination are not followed.", "Specifically, b."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2]
+    assert obs[0].text == "Lead one. Specifically, a."
+    # in running text a lower-case "observation" with a letter after it stays text
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, the observation a) above was repeated."])
+    assert [o.number for o in split([p])] == [1]
