@@ -108,6 +108,11 @@ def is_reverse_page(page: Page) -> bool:
 _VALUE_LINE_STEP = 0.0175
 
 
+def _marks_only(text: str) -> bool:
+    """A line of marks alone (".", "- '"): specks on a scan, not text."""
+    return not any(c.isalnum() for c in text)
+
+
 def _left_top(line) -> float:
     """The top of a line's leftmost word: on a page scanned askew, lines that start at the same
     margin keep their spacing there, while a long line's top is that of its highest end (the
@@ -125,25 +130,22 @@ def _header_end(page: Page) -> tuple[int, bool]:
     last_row = max(lab.line_index for lab in header_rows)
     start = last_row + 1
     # the values of the last row: lines close below it
-    prev_bottom = lines[last_row].bottom
-    prev_top = (_left_top(lines[last_row]), lines[last_row].top)
-    values = 0
+    labels = prev = lines[last_row]
     while start < len(lines) and start <= last_row + 3:
-        if not any(c.isalnum() for c in lines[start].text):  # a speck on a scan
+        line = lines[start]
+        if _marks_only(line.text):  # a speck on a scan
             start += 1
             continue
-        gap = lines[start].top - prev_bottom
-        h = lines[start].bottom - lines[start].top
-        # (The first line under the labels is their values.) A value's second line follows its
-        # first as closely as the form's small type is set
-        # (about 0.014 of the page); the body's first line stands further off (0.021 and more),
-        # though its line box, taller than the type, may leave a gap of less than a line.
-        step = min(_left_top(lines[start]) - prev_top[0], lines[start].top - prev_top[1]) if values else 0.0
-        if gap > max(6.0, 0.9 * h) or step > _VALUE_LINE_STEP * page.height or _HEADING.match(lines[start].text):
+        gap = line.top - prev.bottom
+        h = line.bottom - line.top
+        # The first line under the labels holds their values. A value's second line follows its
+        # first as closely as the form's small type is set (about 0.014 of the page); the body's
+        # first line stands further off (0.021 and more), though its line box, taller than the
+        # type, may leave a gap of less than a line.
+        step = 0.0 if prev is labels else min(_left_top(line) - _left_top(prev), line.top - prev.top)
+        if gap > max(6.0, 0.9 * h) or step > _VALUE_LINE_STEP * page.height or _HEADING.match(line.text):
             break
-        prev_bottom = lines[start].bottom
-        prev_top = (_left_top(lines[start]), lines[start].top)
-        values += 1
+        prev = line
         start += 1
     return start, True
 
@@ -180,17 +182,14 @@ def footer_top(pages: list[Page], footers: list[dict]) -> float | None:
 
 
 def header_and_body(page: Page, header_end: tuple[int, bool], header_bottom: float | None,
-                    footer_share: float | None = None, bottom_labels: dict | None = None,
-                    ) -> tuple[list[str], list[BodyLine]]:
+                    footer_share: float | None, bottom_labels: dict) -> tuple[list[str], list[BodyLine]]:
     """The texts of a form page's header lines, and its body: the lines between its header
     boxes and its signature box. header_end: the page's `_header_end`; header_bottom: where
     the header boxes end on the other pages of the 483, for a page whose lower header rows OCR
     could not read; footer_share: where the signature box begins on the other pages
     (`footer_top`), for a page whose signature box OCR could not read; bottom_labels: the
-    page's `_footer_labels`, when already found."""
+    page's `_footer_labels`."""
     lines = page.lines
-    if bottom_labels is None:
-        bottom_labels = _footer_labels(page)
     start, read = header_end
     if not read and header_bottom is not None and _has_banner(page):
         # The form's header printed here, its labels lost to OCR: it ends where it does on the
@@ -221,8 +220,7 @@ def header_and_body(page: Page, header_end: tuple[int, bool], header_bottom: flo
     for line in lines[start:end]:
         words = [w.text for w in line.words if id(w) not in label_words]
         text = strip_edges(_LABEL_LEFTOVER.sub("", " ".join(words)) if len(words) < len(line.words) else line.text)
-        # a line of marks alone (".", "- '") is specks on a scan, not text
-        if not any(c.isalnum() for c in text) or _FURNITURE.match(text):
+        if _marks_only(text) or _FURNITURE.match(text):
             continue
         out.append(BodyLine(page.number, text, line.x0, page.width))
     return [strip_edges(line.text) for line in lines[:start]], out
