@@ -28,6 +28,11 @@ _HEADING = re.compile(
 )
 # Findings numbered as a list, on forms without headings: "1. The firm did not ..."
 _LIST_ITEM = re.compile(r"^\W{0,2}(?P<num>\d{1,2})\s*[.)]\s+(?P<rest>[A-Z].*)$")
+# The first of them as OCR misreads it on a poor scan: "41.", "l.", "I." (a stroke read in
+# before the 1, or the 1 read as a letter).
+_LIST_FIRST_MISREAD = re.compile(r"^\W{0,2}(?:\d?1|[lI|!])\s*[.)]\s+(?P<rest>[A-Z].*)$")
+# Text ahead of a list that opens at "2." is taken for finding 1 when it has this many characters.
+_LIST_FIRST_MIN = 40
 _REPEAT = re.compile(
     r"\b(?:this\s+is\s+a\s+)?repeat(?:ed)?\s+(?:observation|finding|citation)s?\b"
     r"|\brepeat\s+from\s+(?:the\s+)?(?:previous|prior|\d{4})",
@@ -368,22 +373,52 @@ def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
 
 
 def _split_list(lines: list[BodyLine]) -> list[_Draft]:
-    """Findings numbered "1.", "2.", ... at the left margin (BIMO and old forms)."""
-    margins = sorted(bl.x0 for bl in lines if _LIST_ITEM.match(bl.text))
-    if not margins:
+    """Findings numbered "1.", "2.", ... at the left margin (BIMO and old forms).
+
+    On a poor scan OCR may misread a number: "41." or "l." for the first, a smudge for any
+    other. A first finding so misread still opens the list, and when a number is unread the
+    list goes on at the next one it can read, so that later findings keep their numbers (the
+    unread one stays within the finding before it). A list whose "1." is unread altogether
+    opens at "2.", with the text before it as finding 1."""
+    numbered = {i: m for i, bl in enumerate(lines) if (m := _LIST_ITEM.match(bl.text))}
+    if not numbered:
         return []
-    margin = margins[0]
+    margin = min(lines[i].x0 for i in numbered)
+
+    def at_margin(bl: BodyLine) -> bool:
+        return bl.x0 <= margin + bl.width * 0.03
+
+    items = {i: (int(m.group("num")), m.group("rest")) for i, m in numbered.items() if at_margin(lines[i])}
+    if not any(n == 1 for n, _ in items.values()):
+        # the misread first number is found ahead of the second or third
+        first = min((i for i, (n, _) in items.items() if n in (2, 3)), default=len(lines))
+        for i, bl in enumerate(lines[:first]):
+            m = _LIST_FIRST_MISREAD.match(bl.text)
+            if m and at_margin(bl):
+                items[i] = (1, m.group("rest"))
+                break
+    order = sorted(items)
     drafts: list[_Draft] = []
-    for bl in lines:
-        m = _LIST_ITEM.match(bl.text)
+    before: list[BodyLine] = []  # body text ahead of the first finding
+    for i, bl in enumerate(lines):
         expected = drafts[-1].number + 1 if drafts else 1
-        if m and int(m.group("num")) == expected and bl.x0 <= margin + bl.width * 0.03:
-            drafts.append(_Draft(expected, bl.page, [BodyLine(bl.page, m.group("rest"), bl.x0, bl.width)]))
-            continue
+        if i in items:
+            num, rest = items[i]
+            later = [items[j][0] for j in order if j > i]
+            # one number unread: take this one if the list goes on from it
+            skipped = num == expected + 1 and (not later or later[0] == num + 1)
+            if num == expected or skipped:
+                if num == 2 and not drafts and sum(len(b.text) for b in before) >= _LIST_FIRST_MIN:
+                    drafts.append(_Draft(1, before[0].page, list(before)))
+                drafts.append(_Draft(num, bl.page, [BodyLine(bl.page, rest, bl.x0, bl.width)]))
+                continue
         if _BIMO_INTRO.match(bl.text):
+            before = []
             continue
         if drafts:
             drafts[-1].lines.append(bl)
+        else:
+            before.append(bl)
     return drafts
 
 

@@ -120,6 +120,29 @@ def test_numbered_list_forms_without_headings():
     assert "Details of samples" in obs[0].text
 
 
+def test_a_numbered_list_read_through_misread_numbers():
+    intro = "The following objectionable findings were observed during inspection of the data:"
+    # "1." read with a stroke before it; "2." read as a smudge: 3 and 4 keep their numbers and
+    # finding 2 stays within finding 1
+    p = page_with([intro, "41. The firm did not investigate the variations.", "a. Details of samples were lost.",
+                   "eS The firm did not maintain source documents.", "3. The firm did not account for volume.",
+                   "4. The firm reported inaccurate data."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 3, 4]
+    assert obs[0].text.startswith("The firm did not investigate") and "source documents" in obs[0].text
+    assert obs[2].text == "The firm reported inaccurate data."
+    # "1." not read at all: the text ahead of "2." is finding 1
+    p = page_with([intro, "~ The firm did not investigate the variations in the response.",
+                   "2. The firm did not maintain source documents.", "3. The firm did not account for volume."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2, 3]
+    assert obs[0].text.endswith("The firm did not investigate the variations in the response.")
+    # a lone number out of the sequence, the list not going on from it, is text
+    p = page_with([intro, "1. The firm did not investigate.", "3. Vials were counted.", "The end of it.",
+                   "2. The firm did not maintain source documents."])
+    assert [o.number for o in split([p])] == [1, 2]
+
+
 def test_is_dates_list():
     assert is_dates_list("5/05/2026(Tue), 5/06/2026(Wed), 5/07/2026(Thu)")
     assert not is_dates_list("On 5/05/2026 the technician was observed")
