@@ -8,6 +8,8 @@ is what separates "Wells Pharma of Houston LLC" from "9265 Kirby Dr".
 from __future__ import annotations
 
 import re
+from collections import Counter
+from difflib import SequenceMatcher
 
 from . import address, dates
 from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels
@@ -87,6 +89,8 @@ def _stop_below(label: Label, labels: dict[str, Label], left: float, right: floa
 # and a border between two boxes' values must not join them into one line of body text.
 # (Dashes are not among them: "=" or "—" is how OCR reads the dash of a date range.)
 _MARK = re.compile(r"[|\[\]{}_]+")
+# A speck OCR read as a short word standing alone in a box ("oer,"): no header value is one.
+_SPECK_WORD = re.compile(r"\W*[a-z]{1,3}\W*")
 
 
 def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int = 4) -> list[str]:
@@ -95,7 +99,7 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
     stop = _stop_below(label, labels, left, right, page.width)
     label_ids = {id(w) for lab in labels.values() for w in lab.words}
     out: list[list[Word]] = []
-    last_bottom = label.bottom
+    last_bottom = last_top = label.bottom
     line_h = max(label.bottom - label.top, 5)
     for index, line in enumerate(page.lines):
         if line.bottom <= label.bottom + 0.5:
@@ -109,10 +113,16 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
             if id(w) not in label_ids and w.x0 >= left - 1 and (w.x0 + w.x1) / 2 <= right and w.x0 < right
             and not _MARK.fullmatch(w.text)
         ]
-        if not words:
+        if not words or _SPECK_WORD.fullmatch(" ".join(w.text for w in words)):
             continue
         if NOTICE.search(line.text):
             break
+        if out and abs(line.top - last_top) < 0.5 * line_h:
+            # one printed line that a tilted scan split in two ("IN 46278" read above
+            # "Indianapolis,"): its words in reading order
+            out[-1] = sorted(out[-1] + words, key=lambda w: w.x0)
+            last_bottom = max(last_bottom, line.bottom)
+            continue
         if stop is None and out:
             # The last header row has no label below it. Its wrapped lines sit close together;
             # the body below starts after the box border, about two line heights down, and runs
@@ -123,7 +133,7 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
             if 0 < split and _runs_across(line, split):
                 break
         out.append(words)
-        last_bottom = line.bottom
+        last_bottom, last_top = line.bottom, line.top
         line_h = max(w.bottom - w.top for w in words)
         if len(out) >= max_lines:
             break
@@ -228,6 +238,95 @@ def parse_header_page(page: Page) -> dict:
     return out
 
 
+# --- header rows by their values -------------------------------------------------------------
+
+# The notice under the header boxes, as OCR reads it (letters only): "This document lists
+# observations made by ...", "DURING AN INSPECTION OF YOUR FIRM".
+_NOTICE_LETTERS = ("DOCUMENTLISTSOBSERVATIONS", "LISTSOBSERVATIONSMADE", "ANINSPECTIONOFYOURFIRM")
+_STREET_NUMBER = re.compile(r"(?<!\S)\d{1,6}[A-Z]?\s+[A-Z0-9]")
+_PERSON_AND_TITLE = re.compile(r"^[A-Z][A-Za-z.'’\-]+(?:\s+[A-Z][A-Za-z.'’\-]*)+\s*,\s*[A-Za-z]")
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^A-Z]", "", text.upper())
+
+
+def _two_columns(line: Line, width: float) -> tuple[str, str]:
+    """A header row's values, left box and right box: split at the widest gap between words
+    (a box border read as "|" is no word) when the right part starts past a third of the page."""
+    words = [w for w in line.words if not _MARK.fullmatch(w.text)]
+    if not words:
+        return "", ""
+    h = max(w.bottom - w.top for w in words)
+    gaps = [(words[i + 1].x0 - words[i].x1, i + 1) for i in range(len(words) - 1)
+            if words[i + 1].x0 > width / 3]
+    gap, at = max(gaps, default=(0.0, len(words)))
+    if gap < 1.5 * h:
+        at = len(words)
+    text = lambda ws: strip_edges(" ".join(w.text for w in ws))  # noqa: E731
+    return text(words[:at]), text(words[at:])
+
+
+def parse_header_rows(page: Page) -> dict:
+    """Header fields read from the values alone, for a page whose boxes' labels OCR could not
+    read: the rows between the banner and the notice, from the bottom up. The place ("City,
+    ST 12345", and the establishment type beside it) is the last row that parses as one with a
+    postal code; the firm and street are the row above it with a street number; the person the
+    report is issued to, the row above that ("TO: Name, Title"); the inspection dates and the
+    FEI, the rows above. A page without the notice gives nothing."""
+    lines = page.lines
+    notice = next((i for i, ln in enumerate(lines)
+                   if ln.top < page.height * 0.5 and any(k in _letters(ln.text) for k in _NOTICE_LETTERS)), None)
+    if notice is None:
+        return {}
+    rows = [ln for ln in lines[:notice] if ln.top > page.height * 0.06 and not _MARK.fullmatch(ln.text.strip())]
+    out: dict = {}
+    place_at = None
+    for i in range(len(rows) - 1, max(len(rows) - 5, -1), -1):
+        left, right = _two_columns(rows[i], page.width)
+        place = address.parse_place(left)
+        if place.postal_code and (place.state or place.country) and place.city:
+            out.update({k: v for k, v in vars(place).items() if v})
+            if right and re.search(r"[A-Za-z]{4}", right):
+                out["establishment_type"] = clean_value(right)
+            place_at = i
+            break
+    if place_at is None:
+        return out
+    firm_at = None
+    for i in range(place_at - 1, max(place_at - 4, -1), -1):
+        left, right = _two_columns(rows[i], page.width)
+        if not (right and _STREET_NUMBER.match(right)):
+            m = _STREET_NUMBER.search(rows[i].text)
+            if not m or m.start() < 3:
+                continue
+            left, right = rows[i].text[:m.start()], rows[i].text[m.start():]
+        if re.search(r"[A-Za-z]{2}", left):
+            out["firm_name"], out["street_address"] = clean_value(left), clean_value(right)
+            firm_at = i
+            break
+    if firm_at is None:
+        return out
+    top = firm_at
+    for i in range(firm_at - 1, max(firm_at - 4, -1), -1):
+        text = strip_edges(rows[i].text)
+        to = _TO.match(text)
+        if to or _PERSON_AND_TITLE.match(text):
+            out["issued_to"] = clean_value(_TO.sub("", text))
+            top = i
+            break
+    for row in rows[:top]:
+        _, right = _two_columns(row, page.width)
+        if "inspection_start" not in out and "inspection_end" not in out:
+            start, end = dates.inspection_range(right)
+            out |= {k: v for k, v in (("inspection_start", start), ("inspection_end", end)) if v}
+        if "fei" not in out:
+            fei = parse_fei(" ".join(w.text for w in row.words if w.x0 > page.width * 0.45))
+            if fei:
+                out["fei"] = fei
+    return out
+
+
 # --- signature box ----------------------------------------------------------------------------
 
 TITLES = (
@@ -274,17 +373,31 @@ def _clean_name(head: str) -> str | None:
         head = re.sub(r"^(?:[a-z]\S*\s+)+(?=[A-Z])", "", head)
     # "Michele lL. Forster": the initial with a stroke read before it
     head = re.sub(r"(?<=\s)[lI|1]([A-Z]\.)(?=\s)", r"\1", head)
+    # "Michael 0 Idowu", "Michael © Idowu": the initial O read as a zero or a sign
+    head = re.sub(r"(?<=[A-Za-z] )[0©](\.?)(?= [A-Z])", r"O\1", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
     if _NAME.match(head) and not _TITLE_RE.search(head):
         return head
     return None
 
 
+# How far above SEE REVERSE the names may stand when the box's labels are unread, in lines.
+_BOX_LINES_ABOVE = 2.5
+
+
 def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
     """Names in the EMPLOYEE(S) SIGNATURE box (or the names-and-titles block), in printed order."""
     anchor = labels.get("names_titles") or labels.get("signature")
+    titled_only = anchor is None
     if anchor is None:
-        return []
+        # The box's own labels unread (a poor scan): its names still stand beside "SEE REVERSE
+        # OF THIS PAGE" and up to two lines above it; only names with a title are taken there.
+        reverse = labels.get("see_reverse")
+        if reverse is None:
+            return []
+        above = _BOX_LINES_ABOVE * (reverse.bottom - reverse.top)
+        anchor = Label("signature", [], reverse.line_index, reverse.score, reverse.x0,
+                       reverse.top - above, reverse.x1, reverse.top - above, inferred=True)
     right = page.width
     di = labels.get("date_issued")
     if di and di.x0 > anchor.x1:
@@ -300,7 +413,7 @@ def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
             continue
         text = " ".join(w.text for w in words)
         found = [parse_person(part) for part in _split_people(text)]
-        if not any(found):
+        if not any(found) and not titled_only:
             # A name whose title was printed on another line: "Andrea A. Branche ,"
             m = re.search(r"([A-Z][A-Za-z.\- ]+?)\s*,\s*$", text)
             found = [_clean_name(m.group(1))] if m else []
@@ -377,12 +490,21 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     """The document's header. The boxes repeat on every page: each field takes the value read
     most often on the first pages (the earliest on a tie), so one page's OCR slip is outvoted."""
     votes: dict[str, dict] = {}
+    fallback: set[str] = set()
     for page in pages[:max_pages]:
         if not page.lines:
             continue
         for k, v in parse_header_page(page).items():
             votes.setdefault(k, {}).setdefault(v, 0)
             votes[k][v] += 1
+    # A field no page's boxes gave is read from the rows' values (labels OCR could not read).
+    for page in pages[:max_pages]:
+        if page.lines:
+            for k, v in parse_header_rows(page).items():
+                if k not in votes or k in fallback:
+                    fallback.add(k)
+                    votes.setdefault(k, {}).setdefault(v, 0)
+                    votes[k][v] += 1
     fields = {k: max(counts, key=counts.get) for k, counts in votes.items()}
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
@@ -406,17 +528,45 @@ def _investigators(read: list[list[str]]) -> list[str]:
     Each person is written as most pages read them ("Andrea A. Branche", not one page's
     "A- Branche")."""
     best = max(read, key=len, default=[])
+    person = _same_person([name for people in read for name in people])
     readings: dict[tuple[str, str], list[str]] = {}
     pages: dict[tuple[str, str], int] = {}
     for people in read:
-        for key in {_initial_and_surname(name) for name in people}:
+        for key in {person[name] for name in people}:
             pages[key] = pages.get(key, 0) + 1
         for name in people:
-            readings.setdefault(_initial_and_surname(name), []).append(name)
-    keys = [_initial_and_surname(name) for name in best]
+            readings.setdefault(person[name], []).append(name)
+    keys = [person[name] for name in best]
     keys += [key for key in readings if key not in keys and pages[key] >= 2]
     return [max(readings[key], key=lambda name: (readings[key].count(name), len(name)))
             for key in dict.fromkeys(keys)]
+
+
+def _same_person(names: list[str]) -> dict[str, tuple[str, str]]:
+    """Each name read -> the person it is, as (initial, surname): readings that share the
+    initial and whose surnames OCR read nearly alike ("Walls", "Wallis", "Wails"), directly or
+    through another reading, are one person, under the reading most often given."""
+    counts = Counter(_initial_and_surname(name) for name in names)
+    keys = sorted(counts, key=lambda k: -counts[k])
+    person = {k: k for k in keys}
+    rank = {k: i for i, k in enumerate(keys)}
+    for i, a in enumerate(keys):
+        for b in keys[:i]:
+            if _slip(a, b) and person[a] != person[b]:
+                joined = {person[a], person[b]}
+                first = min(joined, key=rank.get)
+                person = {k: first if p in joined else p for k, p in person.items()}
+    return {name: person[_initial_and_surname(name)] for name in names}
+
+
+def _slip(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Two readings of one person's name: the same initial, and surnames of five or more
+    letters that differ by an OCR slip (difflib's ratio at least 0.8: a letter changed, added
+    or dropped)."""
+    (ia, sa), (ib, sb) = a, b
+    if ia != ib or min(len(sa), len(sb)) < 5:
+        return False
+    return SequenceMatcher(None, sa, sb).ratio() >= 0.8
 
 
 def _initial_and_surname(name: str) -> tuple[str, str]:

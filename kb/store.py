@@ -28,7 +28,10 @@ from .geo import us_state_code
 # cleaned before OCR (extract.speckle), headings and the form's words read through OCR's specks.
 # 7: a page's first lines of text are no longer taken for a second line of the header's values;
 # a signature box OCR could not read is cut where the other pages have it.
-EXTRACTOR_VERSION = f"7-{layer_reader()}"
+# 8: numbered findings read through misread numbers; investigators whose box labels OCR lost,
+# and one person's names read differently on different pages; header values read by their
+# rows when the labels are lost.
+EXTRACTOR_VERSION = f"8-{layer_reader()}"
 
 
 def now() -> str:

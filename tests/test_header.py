@@ -1,6 +1,6 @@
 from pages import footer_rows, header_rows, make_page
 
-from extract.header import parse_fei, parse_header, parse_person
+from extract.header import parse_fei, parse_header, parse_header_rows, parse_person
 
 
 def test_header_fields_from_label_positions():
@@ -115,3 +115,54 @@ def test_box_borders_read_as_marks_are_no_values():
     h = parse_header([make_page(rows)])
     assert (h.city, h.state, h.postal_code) == ("Springfield", "IL", "62701")
     assert h.establishment_type == "Outsourcing Facility"
+
+
+def test_ocr_readings_of_one_surname_are_one_person():
+    def page(names, number):
+        return make_page(header_rows() + footer_rows(names=names, page=number, of=5), number=number)
+
+    pages = [page(("Demario L Wails, Investigator",), 1), page(("Demario L Wallis, Investigator",), 2),
+             page(("Demario L Walls, Investigator",), 3), page(("Demario L Walls, Investigator",), 4),
+             page(("Demario L Walls, Investigator",), 5)]
+    assert parse_header(pages).investigators == ["Demario L Walls"]
+    # two people who share an initial and whose surnames differ by more than a slip stay two
+    pages = [page(("Sam K. Lee, Chemist", "Sara Lewis, Investigator"), n) for n in (1, 2)]
+    assert parse_header(pages).investigators == ["Sam K. Lee", "Sara Lewis"]
+
+
+def test_a_middle_initial_o_read_as_a_zero_or_a_sign():
+    assert parse_person("OF THIS PAGE | Michael 0 Idowu, Investigator") == "Michael O Idowu"
+    assert parse_person("OF THIS PAGE | Michael © Idowu, Investigator") == "Michael O Idowu"
+
+
+def test_names_beside_see_reverse_when_the_box_labels_are_unread():
+    rows = header_rows() + [
+        (690, [(72, "The firm did not document the Media Fill,")]),
+        (700, [(72, "EWP LOVERS) EGNATURS"), (480, "DATE ISSUED")]),
+        (706, [(150, "Michele L. Forster, Investigator")]),
+        (716, [(72, "SEE REVERSE"), (150, "Rebecca E. Dombrowski, Investigator"), (480, "1/9/2024")]),
+        (726, [(72, "OF THIS PAGE"), (150, "Emily J. Orban, Investigator")]),
+        (760, [(72, "FORM FDA 483 (09/08) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE 1 OF 1 PAGES")]),
+    ]
+    h = parse_header([make_page(rows)])
+    assert h.investigators == ["Michele L. Forster", "Rebecca E. Dombrowski", "Emily J. Orban"]
+
+
+def test_header_values_read_by_their_rows_when_ocr_lost_every_label():
+    garbled = {"DISTRICT ADDRESS AND PHONE NUMBER": "GR TRIN? ADURESE AND Poon NORBES",
+               "DATE(S) OF INSPECTION": "xin", "FEI NUMBER": "Sty aan",
+               "NAME AND TITLE OF INDIVIDUAL TO WHOM REPORT ISSUED": "AME ANS THLE CF RUBURL Fo RIO",
+               "FIRM NAME": "hae Corporate", "STREET ADDRESS": "IA TREET ADS",
+               "CITY, STATE, ZIP CODE, COUNTRY": "Evy YATE 2 on SRY", "TYPE ESTABLISHMENT INSPECTED": "FYSE ASPECED Bee."}
+    rows = [(y, [(x, garbled.get(t, t)) for x, t in cells]) for y, cells in header_rows()]
+    notice = [(200, "This. document lists observations made by the FDA representative(s) during the inspection")]
+    page = make_page(rows + notice + [(230, "OBSERVATION 1")] + footer_rows())
+    got = parse_header_rows(page)
+    assert got == {"fei": "3001234567", "inspection_start": "2024-01-05", "inspection_end": "2024-01-09",
+                   "issued_to": "Pat Q. Doe, President", "firm_name": "Acme Sterile LLC", "street_address": "12 Elm St",
+                   "city": "Springfield", "state": "IL", "postal_code": "62701", "country": "US",
+                   "establishment_type": "Outsourcing Facility"}
+    h = parse_header([page])
+    assert (h.firm_name, h.city, h.fei) == ("Acme Sterile LLC", "Springfield", "3001234567")
+    # without the notice under the boxes, nothing is guessed
+    assert parse_header_rows(make_page(rows + [(230, "OBSERVATION 1")])) == {}
