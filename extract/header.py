@@ -263,8 +263,7 @@ def _two_columns(line: Line, width: float) -> tuple[str, str]:
     gap, at = max(gaps, default=(0.0, len(words)))
     if gap < 1.5 * h:
         at = len(words)
-    text = lambda ws: strip_edges(" ".join(w.text for w in ws))  # noqa: E731
-    return text(words[:at]), text(words[at:])
+    return strip_edges(" ".join(w.text for w in words[:at])), strip_edges(" ".join(w.text for w in words[at:]))
 
 
 def parse_header_rows(page: Page) -> dict:
@@ -310,8 +309,7 @@ def parse_header_rows(page: Page) -> dict:
     top = firm_at
     for i in range(firm_at - 1, max(firm_at - 4, -1), -1):
         text = strip_edges(rows[i].text)
-        to = _TO.match(text)
-        if to or _PERSON_AND_TITLE.match(text):
+        if _TO.match(text) or _PERSON_AND_TITLE.match(text):
             out["issued_to"] = clean_value(_TO.sub("", text))
             top = i
             break
