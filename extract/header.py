@@ -278,42 +278,47 @@ def parse_header_rows(page: Page) -> dict:
                    if ln.top < page.height * 0.5 and any(k in _letters(ln.text) for k in _NOTICE_LETTERS)), None)
     if notice is None:
         return {}
-    rows = [ln for ln in lines[:notice] if ln.top > page.height * 0.06 and not _MARK.fullmatch(ln.text.strip())]
-    out: dict = {}
-    place_at = None
-    for i in range(len(rows) - 1, max(len(rows) - 5, -1), -1):
-        left, right = _two_columns(rows[i], page.width)
-        place = address.parse_place(left)
-        if place.postal_code and (place.state or place.country) and place.city:
-            out.update({k: v for k, v in vars(place).items() if v})
-            if right and re.search(r"[A-Za-z]{4}", right):
-                out["establishment_type"] = clean_value(right)
-            place_at = i
-            break
-    if place_at is None:
-        return out
-    firm_at = None
-    for i in range(place_at - 1, max(place_at - 4, -1), -1):
-        left, right = _two_columns(rows[i], page.width)
+    # specks read as a mark or a letter or two are no row
+    rows = [ln for ln in lines[:notice] if ln.top > page.height * 0.06 and len(re.findall(r"[A-Za-z0-9]", ln.text)) >= 3]
+
+    def place(row: Line) -> dict | None:
+        left, right = _two_columns(row, page.width)
+        p = address.parse_place(left)
+        if not (p.postal_code and (p.state or p.country) and p.city):
+            return None
+        found = {k: v for k, v in vars(p).items() if v}
+        if right and re.search(r"[A-Za-z]{4}", right):
+            found["establishment_type"] = clean_value(right)
+        return found
+
+    def firm_and_street(row: Line) -> dict | None:
+        left, right = _two_columns(row, page.width)
         if not (right and _STREET_NUMBER.match(right)):
-            m = _STREET_NUMBER.search(rows[i].text)
+            m = _STREET_NUMBER.search(row.text)
             if not m or m.start() < 3:
-                continue
-            left, right = rows[i].text[:m.start()], rows[i].text[m.start():]
-        if re.search(r"[A-Za-z]{2}", left):
-            out["firm_name"], out["street_address"] = clean_value(left), clean_value(right)
-            firm_at = i
-            break
-    if firm_at is None:
-        return out
-    top = firm_at
-    for i in range(firm_at - 1, max(firm_at - 4, -1), -1):
-        text = strip_edges(rows[i].text)
+                return None
+            left, right = row.text[:m.start()], row.text[m.start():]
+        if not re.search(r"[A-Za-z]{2}", left):
+            return None
+        return {"firm_name": clean_value(left), "street_address": clean_value(right)}
+
+    def issued_to(row: Line) -> dict | None:
+        text = strip_edges(row.text)
         if _TO.match(text) or _PERSON_AND_TITLE.match(text):
-            out["issued_to"] = clean_value(_TO.sub("", text))
-            top = i
-            break
-    for row in rows[:top]:
+            return {"issued_to": clean_value(_TO.sub("", text))}
+        return None
+
+    out: dict = {}
+    at = len(rows)
+    for read, reach in ((place, 4), (firm_and_street, 3), (issued_to, 3)):
+        i, found = _row_above(rows, at, reach, read)
+        if i is None:
+            if read is issued_to:
+                break  # the dates and FEI are still above the firm's row
+            return out
+        out |= found
+        at = i
+    for row in rows[:at]:
         _, right = _two_columns(row, page.width)
         if "inspection_start" not in out and "inspection_end" not in out:
             start, end = dates.inspection_range(right)
@@ -323,6 +328,15 @@ def parse_header_rows(page: Page) -> dict:
             if fei:
                 out["fei"] = fei
     return out
+
+
+def _row_above(rows: list[Line], start: int, reach: int, read) -> tuple[int | None, dict | None]:
+    """The nearest of the `reach` rows above rows[start] that `read` finds its fields in."""
+    for i in range(start - 1, max(start - 1 - reach, -1), -1):
+        found = read(rows[i])
+        if found:
+            return i, found
+    return None, None
 
 
 # --- signature box ----------------------------------------------------------------------------
