@@ -12,7 +12,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 
 from . import address, dates
-from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels
+from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, squash
 from .records import Header, Line, Page, Word
 from .text import squash_spaces, strip_edges
 
@@ -240,15 +240,18 @@ def parse_header_page(page: Page) -> dict:
 
 # --- header rows by their values -------------------------------------------------------------
 
-# The notice under the header boxes, as OCR reads it (letters only): "This document lists
+# The notice under the header boxes, as OCR reads it (labels.squash): "This document lists
 # observations made by ...", "DURING AN INSPECTION OF YOUR FIRM".
 _NOTICE_LETTERS = ("DOCUMENTLISTSOBSERVATIONS", "LISTSOBSERVATIONSMADE", "ANINSPECTIONOFYOURFIRM")
+
+
+def _is_notice(text: str) -> bool:
+    letters = squash(text)
+    return any(k in letters for k in _NOTICE_LETTERS)
+
+
 _STREET_NUMBER = re.compile(r"(?<!\S)\d{1,6}[A-Z]?\s+[A-Z0-9]")
 _PERSON_AND_TITLE = re.compile(r"^[A-Z][A-Za-z.'’\-]+(?:\s+[A-Z][A-Za-z.'’\-]*)+\s*,\s*[A-Za-z]")
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^A-Z]", "", text.upper())
 
 
 def _two_columns(line: Line, width: float) -> tuple[str, str]:
@@ -274,8 +277,7 @@ def parse_header_rows(page: Page) -> dict:
     report is issued to, the row above that ("TO: Name, Title"); the inspection dates and the
     FEI, the rows above. A page without the notice gives nothing."""
     lines = page.lines
-    notice = next((i for i, ln in enumerate(lines)
-                   if ln.top < page.height * 0.5 and any(k in _letters(ln.text) for k in _NOTICE_LETTERS)), None)
+    notice = next((i for i, ln in enumerate(lines) if ln.top < page.height * 0.5 and _is_notice(ln.text)), None)
     if notice is None:
         return {}
     # specks read as a mark or a letter or two are no row

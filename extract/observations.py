@@ -398,15 +398,15 @@ def _split_list(lines: list[BodyLine]) -> list[_Draft]:
                 items[i] = (1, m.group("rest"))
                 break
     order = sorted(items)
+    next_number = {i: items[j][0] for i, j in zip(order, order[1:])}
     drafts: list[_Draft] = []
     before: list[BodyLine] = []  # body text ahead of the first finding
     for i, bl in enumerate(lines):
         expected = drafts[-1].number + 1 if drafts else 1
         if i in items:
             num, rest = items[i]
-            later = [items[j][0] for j in order if j > i]
             # one number unread: take this one if the list goes on from it
-            skipped = num == expected + 1 and (not later or later[0] == num + 1)
+            skipped = num == expected + 1 and next_number.get(i, num + 1) == num + 1
             if num == expected or skipped:
                 if num == 2 and not drafts and sum(len(b.text) for b in before) >= _LIST_FIRST_MIN:
                     drafts.append(_Draft(1, before[0].page, list(before)))
