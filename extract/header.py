@@ -503,22 +503,10 @@ def parse_footer(page: Page) -> tuple[list[str], str | None]:
 def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     """The document's header. The boxes repeat on every page: each field takes the value read
     most often on the first pages (the earliest on a tie), so one page's OCR slip is outvoted."""
-    votes: dict[str, dict] = {}
-    fallback: set[str] = set()
-    for page in pages[:max_pages]:
-        if not page.lines:
-            continue
-        for k, v in parse_header_page(page).items():
-            votes.setdefault(k, {}).setdefault(v, 0)
-            votes[k][v] += 1
+    votes = _votes(pages[:max_pages], parse_header_page)
     # A field no page's boxes gave is read from the rows' values (labels OCR could not read).
-    for page in pages[:max_pages]:
-        if page.lines:
-            for k, v in parse_header_rows(page).items():
-                if k not in votes or k in fallback:
-                    fallback.add(k)
-                    votes.setdefault(k, {}).setdefault(v, 0)
-                    votes[k][v] += 1
+    for k, counts in _votes(pages[:max_pages], parse_header_rows).items():
+        votes.setdefault(k, counts)
     fields = {k: max(counts, key=counts.get) for k, counts in votes.items()}
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
@@ -533,6 +521,17 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         read.append(people)
     header.investigators = _investigators(read)
     return header
+
+
+def _votes(pages: list[Page], read) -> dict[str, dict[str, int]]:
+    """For each field, how many pages `read` each value on, in the order first read."""
+    votes: dict[str, dict[str, int]] = {}
+    for page in pages:
+        if page.lines:
+            for k, v in read(page).items():
+                votes.setdefault(k, {}).setdefault(v, 0)
+                votes[k][v] += 1
+    return votes
 
 
 def _investigators(read: list[list[str]]) -> list[str]:
