@@ -31,6 +31,9 @@ _LIST_ITEM = re.compile(r"^\W{0,2}(?P<num>\d{1,2})\s*[.)]\s+(?P<rest>[A-Z].*)$")
 # The first of them as OCR misreads it on a poor scan: "41.", "l.", "I." (a stroke read in
 # before the 1, or the 1 read as a letter).
 _LIST_FIRST_MISREAD = re.compile(r"^\W{0,2}(?:\d?1|[lI|!])\s*[.)]\s+(?P<rest>[A-Z].*)$")
+# Any other number read as two letters or a mark ("eS The firm did not ..."); not a letter and a
+# stop or bracket, which open a finding's lettered items.
+_LIST_GARBLED = re.compile(r"^\W{0,2}(?:[^\W\d_]{2}|[^\w\s])\s+(?P<rest>[A-Z][a-z]+\s.{30,})$")
 # Text ahead of a list that opens at "2." is taken for finding 1 when it has this many characters.
 _LIST_FIRST_MIN = 40
 _REPEAT = re.compile(
@@ -68,6 +71,10 @@ _NOTICE = re.compile(
 
 # What OCR reads from specks and strokes: at most two marks, none of them a word or a number.
 _SPECK = re.compile(r"^\W{0,2}[^\W\d]?\W{0,2}$")
+# A line of one short word right under a heading is specks, not the start of the citation.
+_SPECK_LINE_MAX = 6
+# Marks read between a heading's number and the citation, a stray digit among them.
+_LEADING_SPECKS = re.compile(r"^(?:[^\w\s]{1,3}\s*)+(?:\d(?:\s+|$))?(?=[A-Z][a-z]|$)")
 
 _NUM_FIX = str.maketrans({"I": "1", "l": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 # A heading alone on its line whose number OCR misread beyond repair ("OBSERVATION $" for 9,
@@ -83,6 +90,16 @@ _HEADING_GARBLED = re.compile(
 _HEADING_GARBLED_WORDS = re.compile(
     r"^\W{0,3}(?P<word>" + _WORD + r")\s+(?:[^\W\d]|[$§&%?])[.:;)]+\s*(?P<rest>.*)$"
 )
+
+# A heading whose number OCR glued to the word and read as a letter ("OBSERVATIONS On he",
+# "OBSERVATIONS Mes. sae" for OBSERVATION 3), specks at most after it. The same letters could
+# start a sentence, so it is taken only to fill a gap: where the next heading read has the
+# number after the one expected.
+_HEADING_GLUED = re.compile(
+    r"^\W{0,3}(?P<word>" + _WORD + r")[S5$§&B]\W{0,2}(?:\s+\S{1,4}){0,3}\s*$"
+)
+# What `_heading` returns for such a line: no number, and no text of its own.
+_GAP_ONLY = (None, None)
 
 
 @dataclass
@@ -279,7 +296,10 @@ def _capitals(word: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
 
 
-def _heading(text: str) -> tuple[int | None, str] | None:
+def _heading(text: str) -> tuple[int | None, str | None] | None:
+    """(number, text after it) of a heading line, None when the line is none; the number is
+    None when OCR garbled it, and the text None (`_GAP_ONLY`) when the line is a heading only
+    if a number is missing where it stands."""
     m = _HEADING.match(text)
     if m and not _capitals(m.group("word")):
         return None
@@ -300,11 +320,15 @@ def _heading(text: str) -> tuple[int | None, str] | None:
         garbled = _HEADING_GARBLED_WORDS.match(text.strip())
         if garbled and _capitals(garbled.group("word")):
             return None, garbled.group("rest")
+        glued = _HEADING_GLUED.match(text.strip())
+        if glued and _capitals(glued.group("word")):
+            return _GAP_ONLY
         return None
     num = m.group("num").translate(_NUM_FIX)
     rest = m.group("rest")
     if _SPECK.match(rest):  # "OBSERVATION | o": a speck or a stroke after the number, no words
         rest = ""
+    rest = _LEADING_SPECKS.sub("", rest)  # "OBSERVATION 4 ; : 3 There is a failure"
     return (int(num) if num.isdigit() else None), rest
 
 
@@ -340,11 +364,15 @@ def split(pages: list[Page]) -> list[Observation]:
 def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
     drafts: list[_Draft] = []
     pending_heading = None
-    for bl in lines:
-        h = _heading(bl.text)
+    heads = [_heading(bl.text) for bl in lines]
+    for i, bl in enumerate(lines):
+        h = heads[i]
+        expected = drafts[-1].number + 1 if drafts else 1
+        if h is _GAP_ONLY:
+            later = next((n for head in heads[i + 1:] if head and (n := head[0]) is not None), None)
+            h = (expected, "") if drafts and later == expected + 1 else None
         if h is not None:
             num, rest = h
-            expected = drafts[-1].number + 1 if drafts else 1
             if num is None or (drafts and num < expected) or num > expected + 3:
                 # A number out of sequence is OCR's misreading ("OBSERVATION 3" for 9) when the
                 # heading stands alone on its line; with words after it, a cross-reference; the
@@ -366,6 +394,8 @@ def _split_headings(lines: list[BodyLine]) -> list[_Draft]:
             if pending_heading:  # a capitalised line that was not followed by a heading after all
                 drafts[-1].lines.append(BodyLine(bl.page, pending_heading, bl.x0, bl.width))
                 pending_heading = None
+            if not drafts[-1].lines and len(bl.text) <= _SPECK_LINE_MAX and " " not in bl.text.strip():
+                continue  # specks read beside the heading ("c", ":", "aioah"): the citation is a sentence
             drafts[-1].lines.append(bl)
         elif _is_system_heading(bl.text):
             pending_heading = bl.text
@@ -410,6 +440,8 @@ def _split_list(lines: list[BodyLine]) -> list[_Draft]:
             if num == expected or skipped:
                 if num == 2 and not drafts and sum(len(b.text) for b in before) >= _LIST_FIRST_MIN:
                     drafts.append(_Draft(1, before[0].page, list(before)))
+                elif skipped and drafts:
+                    _split_garbled_item(drafts, at_margin)
                 drafts.append(_Draft(num, bl.page, [BodyLine(bl.page, rest, bl.x0, bl.width)]))
                 continue
         if _BIMO_INTRO.match(bl.text):
@@ -420,6 +452,21 @@ def _split_list(lines: list[BodyLine]) -> list[_Draft]:
         else:
             before.append(bl)
     return drafts
+
+
+def _split_garbled_item(drafts: list[_Draft], at_margin) -> None:
+    """The finding whose number was unread, found within the last one: the one line after its
+    first that opens at the margin with marks for a number ("eS The firm did not ...")."""
+    last = drafts[-1]
+    found = [(k, m) for k, bl in enumerate(last.lines[1:], 1)
+             if at_margin(bl) and (m := _LIST_GARBLED.match(bl.text))]
+    if len(found) != 1:
+        return  # none, or no telling which
+    k, m = found[0]
+    bl = last.lines[k]
+    drafts.append(_Draft(last.number + 1, bl.page, [BodyLine(bl.page, m.group("rest"), bl.x0, bl.width)]
+                         + last.lines[k + 1:]))
+    del last.lines[k:]
 
 
 def _finish(d: _Draft) -> Observation:

@@ -31,7 +31,9 @@ from .geo import us_state_code
 # 8: numbered findings read through misread numbers; investigators whose box labels OCR lost,
 # and one person's names read differently on different pages; header values read by their
 # rows when the labels are lost.
-EXTRACTOR_VERSION = f"8-{layer_reader()}"
+# 9: a heading whose number OCR read into the word ("OBSERVATIONS") and a list number read as
+# letters fill the gap in the numbering; specks beside a heading are not the citation.
+EXTRACTOR_VERSION = f"9-{layer_reader()}"
 
 
 def now() -> str:

@@ -65,6 +65,22 @@ def test_a_heading_whose_number_ocr_garbled_takes_the_next_number():
     assert obs[2].text == "Lead three. Specifically, d."
 
 
+def test_a_number_read_into_the_word_fills_a_gap_only():
+    """"OBSERVATION 3" read as "OBSERVATIONS Mes. sae": a heading where the next one read is 4."""
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, a.", "OBSERVATIONS Mes. sae", "c", "aioah",
+                   "Lead two.", "Specifically, b.", "OBSERVATION 3 ; : 3", "Lead three.", "Specifically, c."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2, 3]
+    assert obs[1].text == "Lead two. Specifically, b."
+    assert obs[2].text == "Lead three. Specifically, c."
+    # with no number missing after it, the same line is text
+    p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, a.", "OBSERVATIONS On he", "Lead two.",
+                   "OBSERVATION 2", "Lead three."])
+    obs = split([p])
+    assert [o.number for o in obs] == [1, 2]
+    assert "OBSERVATIONS On he" in obs[0].text
+
+
 def test_a_heading_number_read_as_a_stroke_or_followed_by_specks():
     """A noisy scan: "OBSERVATION 1" read as "OBSERVATION | o", specks beside a number, numbers lost."""
     p = page_with(["OBSERVATION | o", "Lead statement one.", "Specifically, a.", "OBSERVATION 2 é",
@@ -122,15 +138,24 @@ def test_numbered_list_forms_without_headings():
 
 def test_a_numbered_list_read_through_misread_numbers():
     intro = "The following objectionable findings were observed during inspection of the data:"
-    # "1." read with a stroke before it; "2." read as a smudge: 3 and 4 keep their numbers and
-    # finding 2 stays within finding 1
+    # "1." read with a stroke before it; "2." read as two letters: the one line of finding 1
+    # opening with marks where a number stands is finding 2, and 3 and 4 keep their numbers
     p = page_with([intro, "41. The firm did not investigate the variations.", "a. Details of samples were lost.",
-                   "eS The firm did not maintain source documents.", "3. The firm did not account for volume.",
-                   "4. The firm reported inaccurate data."])
+                   "eS The firm did not maintain all source documents for the studies.", "b. Scrap paper.",
+                   "3. The firm did not account for volume.", "4. The firm reported inaccurate data."])
     obs = split([p])
-    assert [o.number for o in obs] == [1, 3, 4]
-    assert obs[0].text.startswith("The firm did not investigate") and "source documents" in obs[0].text
-    assert obs[2].text == "The firm reported inaccurate data."
+    assert [o.number for o in obs] == [1, 2, 3, 4]
+    assert obs[0].text == "The firm did not investigate the variations. a. Details of samples were lost."
+    assert obs[1].text == "The firm did not maintain all source documents for the studies. b. Scrap paper."
+    assert obs[3].text == "The firm reported inaccurate data."
+    # a number smudged away altogether, or two lines that could be it: finding 2 stays within 1
+    for smudge in (["a. Details of samples were lost.", "The firm did not maintain all source documents."],
+                   ["eS The firm did not maintain all source documents.", "oS Details of samples were all lost there."]):
+        p = page_with([intro, "1. The firm did not investigate the variations.", *smudge,
+                       "3. The firm did not account for volume."])
+        obs = split([p])
+        assert [o.number for o in obs] == [1, 3]
+        assert "source documents" in obs[0].text
     # "1." not read at all: the text ahead of "2." is finding 1
     p = page_with([intro, "~ The firm did not investigate the variations in the response.",
                    "2. The firm did not maintain source documents.", "3. The firm did not account for volume."])
