@@ -269,17 +269,22 @@ def _two_columns(line: Line, width: float) -> tuple[str, str]:
     return strip_edges(" ".join(w.text for w in words[:at])), strip_edges(" ".join(w.text for w in words[at:]))
 
 
+# The dates box ends above this share of the page's height on every form.
+_DATES_ROW_MAX = 0.16
+
+
 def parse_header_rows(page: Page) -> dict:
     """Header fields read from the values alone, for a page whose boxes' labels OCR could not
     read: the rows between the banner and the notice, from the bottom up. The place ("City,
     ST 12345", and the establishment type beside it) is the last row that parses as one with a
     postal code; the firm and street are the row above it with a street number; the person the
     report is issued to, the row above that ("TO: Name, Title"); the inspection dates and the
-    FEI, the rows above. A page without the notice gives nothing."""
+    FEI, the rows above. A page without the notice (a continuation page) gives the inspection
+    dates only, from a row at the top that reads as a whole range."""
     lines = page.lines
     notice = next((i for i, ln in enumerate(lines) if ln.top < page.height * 0.5 and _is_notice(ln.text)), None)
     if notice is None:
-        return {}
+        return _top_range(page)
     # specks read as a mark or a letter or two are no row
     rows = [ln for ln in lines[:notice] if ln.top > page.height * 0.06 and len(re.findall(r"[A-Za-z0-9]", ln.text)) >= 3]
 
@@ -330,6 +335,18 @@ def parse_header_rows(page: Page) -> dict:
             if fei:
                 out["fei"] = fei
     return out
+
+
+def _top_range(page: Page) -> dict:
+    """The inspection dates of a page whose header labels OCR lost, from the first row in the
+    top of the page (where the dates box is) that reads as a range of two days."""
+    for row in page.lines:
+        if row.top > page.height * _DATES_ROW_MAX:
+            break
+        start, end = dates.inspection_range(row.text)
+        if start and end and start != end:
+            return {"inspection_start": start, "inspection_end": end}
+    return {}
 
 
 def _row_above(rows: list[Line], start: int, reach: int, read) -> tuple[int | None, dict | None]:
@@ -399,19 +416,27 @@ def _clean_name(head: str) -> str | None:
 _BOX_LINES_ABOVE = 2.5
 
 
+def _box_anchor(labels: dict[str, Label], *keys: str) -> Label | None:
+    """The first of the signature box's labels `keys` that was read; if none was (a poor scan),
+    an inferred one: the box's values still stand beside "SEE REVERSE OF THIS PAGE" and up to
+    two lines above it."""
+    for key in keys:
+        if key in labels:
+            return labels[key]
+    reverse = labels.get("see_reverse")
+    if reverse is None:
+        return None
+    above = _BOX_LINES_ABOVE * (reverse.bottom - reverse.top)
+    return Label("signature", [], reverse.line_index, reverse.score, reverse.x0,
+                 reverse.top - above, reverse.x1, reverse.top - above, inferred=True)
+
+
 def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
     """Names in the EMPLOYEE(S) SIGNATURE box (or the names-and-titles block), in printed order."""
-    anchor = labels.get("names_titles") or labels.get("signature")
-    titled_only = anchor is None
+    anchor = _box_anchor(labels, "names_titles", "signature")
     if anchor is None:
-        # The box's own labels unread (a poor scan): its names still stand beside "SEE REVERSE
-        # OF THIS PAGE" and up to two lines above it; only names with a title are taken there.
-        reverse = labels.get("see_reverse")
-        if reverse is None:
-            return []
-        above = _BOX_LINES_ABOVE * (reverse.bottom - reverse.top)
-        anchor = Label("signature", [], reverse.line_index, reverse.score, reverse.x0,
-                       reverse.top - above, reverse.x1, reverse.top - above, inferred=True)
+        return []
+    titled_only = anchor.inferred  # only names with a title are taken beside SEE REVERSE
     right = page.width
     di = labels.get("date_issued")
     if di and di.x0 > anchor.x1:
@@ -487,7 +512,7 @@ def parse_footer(page: Page) -> tuple[list[str], str | None]:
                 break
         if not issued:
             issued = dates.single_date(" ".join(w.text for w in page.lines[di.line_index].words if w.x0 > di.x1))
-    anchor = labels.get("signature") or labels.get("names_titles")
+    anchor = _box_anchor(labels, "signature", "names_titles")
     if not issued and anchor:
         # DATE ISSUED label unread: the date still stands at the right of the signature box.
         form = labels.get("form")

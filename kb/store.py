@@ -33,7 +33,9 @@ from .geo import us_state_code
 # rows when the labels are lost.
 # 9: a heading whose number OCR read into the word ("OBSERVATIONS") and a list number read as
 # letters fill the gap in the numbering; specks beside a heading are not the citation.
-EXTRACTOR_VERSION = f"9-{layer_reader()}"
+# 10: inspection dates read from a continuation page's top row when no box gave them; the date
+# issued found beside SEE REVERSE when the signature box's labels are unread.
+EXTRACTOR_VERSION = f"10-{layer_reader()}"
 
 
 def now() -> str:

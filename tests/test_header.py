@@ -146,6 +146,11 @@ def test_names_beside_see_reverse_when_the_box_labels_are_unread():
     ]
     h = parse_header([make_page(rows)])
     assert h.investigators == ["Michele L. Forster", "Rebecca E. Dombrowski", "Emily J. Orban"]
+    # the date issued, its label unread too, still stands at the right of that box
+    at = rows.index((700, [(72, "EWP LOVERS) EGNATURS"), (480, "DATE ISSUED")]))
+    rows[at] = (700, [(72, "EWP LOVERS) EGNATURS"), (480, "ok")])
+    h = parse_header([make_page(rows)])
+    assert (h.investigators[0], h.date_issued) == ("Michele L. Forster", "2024-01-09")
 
 
 def test_header_values_read_by_their_rows_when_ocr_lost_every_label():
@@ -164,5 +169,10 @@ def test_header_values_read_by_their_rows_when_ocr_lost_every_label():
                    "establishment_type": "Outsourcing Facility"}
     h = parse_header([page])
     assert (h.firm_name, h.city, h.fei) == ("Acme Sterile LLC", "Springfield", "3001234567")
-    # without the notice under the boxes, nothing is guessed
-    assert parse_header_rows(make_page(rows + [(230, "OBSERVATION 1")])) == {}
+    # without the notice under the boxes (a continuation page), only a range of dates at the top
+    # of the page is read; a range lower down is the body's, and one day is no range
+    assert parse_header_rows(make_page(rows + [(230, "OBSERVATION 1")])) == {
+        "inspection_start": "2024-01-05", "inspection_end": "2024-01-09"}
+    assert parse_header_rows(make_page([(230, "OBSERVATION 1"), (250, "Filled 01/05/2024 - 01/09/2024")])) == {}
+    one_day = [(y, [(x, "1/5/2024" if "/2024" in t else t) for x, t in cells]) for y, cells in rows]
+    assert parse_header_rows(make_page(one_day + [(230, "OBSERVATION 1")])) == {}
