@@ -529,10 +529,16 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     """The document's header. The boxes repeat on every page: each field takes the value read
     most often on the first pages (the earliest on a tie), so one page's OCR slip is outvoted."""
     votes = _votes(pages[:max_pages], parse_header_page)
-    # A field no page's boxes gave is read from the rows' values (labels OCR could not read).
+    # A field no page's boxes gave is read from the rows' values (labels OCR could not read);
+    # a text field the boxes gave takes the rows' reading as one more vote.
     for k, counts in _votes(pages[:max_pages], parse_header_rows).items():
-        votes.setdefault(k, counts)
-    fields = {k: max(counts, key=counts.get) for k, counts in votes.items()}
+        if k not in votes:
+            votes[k] = counts
+        elif k in _TEXT_FIELDS:
+            for v, n in counts.items():
+                votes[k][v] = votes[k].get(v, 0) + n
+    fields = {k: _consensus(counts) if k in _TEXT_FIELDS else max(counts, key=counts.get)
+              for k, counts in votes.items()}
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
         header.country = "US"
@@ -546,6 +552,25 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         read.append(people)
     header.investigators = _investigators(read)
     return header
+
+
+# Free-text fields, whose readings differ by the words OCR read into them from beside the box.
+_TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city")
+
+
+def _consensus(counts: dict[str, int]) -> str:
+    """The reading the others agree with most: each reading scores its likeness (difflib's
+    ratio, case and punctuation aside) to every reading, weighed by how often that one was
+    read; on a tie the most frequent, then the earliest. Readings alike, this is the most
+    frequent one; when each page read other words beside the value ("David L. Rapy, General
+    Manager FRA NAME STREET ES") or stops inside it, the reading nearest all the others wins
+    though no two pages read it alike."""
+    keys = {v: " ".join(re.findall(r"[a-z0-9]+", v.lower())) for v in counts}
+
+    def support(v: str) -> float:
+        return sum(n * SequenceMatcher(None, keys[v], keys[w], autojunk=False).ratio() for w, n in counts.items())
+
+    return max(counts, key=lambda v: (round(support(v), 9), counts[v]))
 
 
 def _votes(pages: list[Page], read) -> dict[str, dict[str, int]]:

@@ -35,7 +35,9 @@ from .geo import us_state_code
 # letters fill the gap in the numbering; specks beside a heading are not the citation.
 # 10: inspection dates read from a continuation page's top row when no box gave them; the date
 # issued found beside SEE REVERSE when the signature box's labels are unread.
-EXTRACTOR_VERSION = f"10-{layer_reader()}"
+# 11: a text field of the header takes the reading the pages agree with most, not the most
+# frequent string (OCR reads other words beside it differently on every page).
+EXTRACTOR_VERSION = f"11-{layer_reader()}"
 
 
 def now() -> str:

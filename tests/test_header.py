@@ -176,3 +176,17 @@ def test_header_values_read_by_their_rows_when_ocr_lost_every_label():
     assert parse_header_rows(make_page([(230, "OBSERVATION 1"), (250, "Filled 01/05/2024 - 01/09/2024")])) == {}
     one_day = [(y, [(x, "1/5/2024" if "/2024" in t else t) for x, t in cells]) for y, cells in rows]
     assert parse_header_rows(make_page(one_day + [(230, "OBSERVATION 1")])) == {}
+
+
+def test_a_text_field_takes_the_reading_the_others_agree_with():
+    from extract.header import _consensus
+    # pages read other words beside the value, or stops inside it: the reading the others are
+    # most like wins, though no two pages read it alike
+    assert _consensus({"David L. Rapy, General Manager FRA NAME STREET ES": 1, "David L. Rapy,: General Manager": 1,
+                       "David L. Rapy, General: Manager": 1, "David L. Rapy, General Manager FR NAME 3": 1}
+                      ) == "David L. Rapy,: General Manager"
+    assert _consensus({"roaepnaehogmene om lTior rar 870 Parkdale Rd 1": 1,
+                       "870 Parkdate Rd WYRE ESTAR SHMENT": 1, "870 Parkdale Rd": 1}) == "870 Parkdale Rd"
+    # readings alike: the most frequent; a tie: the earliest
+    assert _consensus({"Pompano Beach:": 1, "Pompano Beach": 3, "2 f She Pompano Beach": 1}) == "Pompano Beach"
+    assert _consensus({"Clay": 1, "elay": 1}) == "Clay"
