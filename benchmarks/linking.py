@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--registry", type=Path, default=None)
     args = parser.parse_args(argv)
+    start = time.perf_counter()
     registry = load_registry(args.registry) if args.registry else load_registry()
+    print(f"registry loaded in {time.perf_counter() - start:.3f} s")
     s = score(read_labels(args.labels), registry)
     print(f"labels: {s.labels} ({s.expected} name a company, {s.labels - s.expected} none)")
     print(f"precision: {s.precision:.3f} ({s.correct}/{s.answered})  target >= {PRECISION_TARGET}")
