@@ -191,10 +191,22 @@ _TO = re.compile(r"^[\s.,]*(?:TO|T0|To)\s*[:;.]\s*", re.I)
 _TO_END = re.compile(r"\s+(?:TO|T0)\s*[:;.]?\s*$")
 
 
+# What OCR makes of a handwritten note or specks after a value: a token with marks among its
+# letters ("os}aq//A", "os)aq/"), or one to three lower-case letters that are no word ("ie").
+# No token with a digit is taken for one: dates ("1/9/2024*") and numbers are values.
+_JUNK_TOKEN = re.compile(r"^(?!\S*\d)(?:\S*[{}<>@#%^=+\\|¢©®€£§]\S*|\S*[A-Za-z]\S*//\S*|\S*[A-Za-z][()\[\]][A-Za-z]\S*|[a-z]{1,3})$")
+# Short lower-case words that do end names, addresses and titles.
+_SHORT_WORDS = frozenset("of and the dba inc llc ltd co rd st dr ave ste usa".split())
+
+
 def clean_value(text: str) -> str | None:
+    """A box's value without box borders, specks and stray tokens at its end."""
     text = squash_spaces(strip_edges(text or ""))
     text = re.sub(r"\s+,", ",", text).strip(" ,;:")
-    return text or None
+    words = text.split()
+    while len(words) > 1 and _JUNK_TOKEN.match(words[-1]) and words[-1].strip(".,").lower() not in _SHORT_WORDS:
+        words.pop()
+    return " ".join(words).strip(" ,;:") or None
 
 
 def parse_header_page(page: Page) -> dict:

@@ -37,7 +37,8 @@ from .geo import us_state_code
 # issued found beside SEE REVERSE when the signature box's labels are unread.
 # 11: a text field of the header takes the reading the pages agree with most, not the most
 # frequent string (OCR reads other words beside it differently on every page).
-EXTRACTOR_VERSION = f"11-{layer_reader()}"
+# 12: stray tokens after a header value (a handwritten note read as "os}aq//A ie") are dropped.
+EXTRACTOR_VERSION = f"12-{layer_reader()}"
 
 
 def now() -> str:

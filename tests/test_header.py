@@ -190,3 +190,14 @@ def test_a_text_field_takes_the_reading_the_others_agree_with():
     # readings alike: the most frequent; a tie: the earliest
     assert _consensus({"Pompano Beach:": 1, "Pompano Beach": 3, "2 f She Pompano Beach": 1}) == "Pompano Beach"
     assert _consensus({"Clay": 1, "elay": 1}) == "Clay"
+
+
+def test_stray_tokens_after_a_value_are_dropped():
+    from extract.header import clean_value
+    # a handwritten date beside the establishment type, as OCR reads it
+    assert clean_value("Outsourcing Facility os}aq//A ie") == "Outsourcing Facility"
+    assert clean_value("Outsourcing Facility os)aq/") == "Outsourcing Facility"
+    # words, numbers and dates that end values stay
+    for value in ("Acme Pharma inc", "4155 Route 31, Suite 2", "Raymond J. Davis - Owner/pharmacist",
+                  "Sincerus Florida, LLC dba SKNV", "= 1/9/2024*", "Drug Manufacturer"):
+        assert clean_value(value) == value
