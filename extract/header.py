@@ -549,8 +549,7 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         elif k in _TEXT_FIELDS:
             for v, n in counts.items():
                 votes[k][v] = votes[k].get(v, 0) + n
-    fields = {k: _consensus(counts) if k in _TEXT_FIELDS else max(counts, key=counts.get)
-              for k, counts in votes.items()}
+    fields = {k: _pick(k, counts) for k, counts in votes.items()}
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
         header.country = "US"
@@ -564,6 +563,16 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         read.append(people)
     header.investigators = _investigators(read)
     return header
+
+
+def _pick(field: str, counts: dict[str, int]) -> str:
+    """The value of a header field from its readings on the pages."""
+    if field in _TEXT_FIELDS:
+        return _consensus(counts)
+    if field == "fei":
+        # An FEI has 7 or 10 digits: a reading that lost one is outvoted by a whole one.
+        return max(counts, key=lambda v: (len(v) in (7, 10), counts[v]))
+    return max(counts, key=counts.get)
 
 
 # Free-text fields, whose readings differ by the words OCR read into them from beside the box.

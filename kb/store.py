@@ -38,7 +38,8 @@ from .geo import us_state_code
 # 11: a text field of the header takes the reading the pages agree with most, not the most
 # frequent string (OCR reads other words beside it differently on every page).
 # 12: stray tokens after a header value (a handwritten note read as "os}aq//A ie") are dropped.
-EXTRACTOR_VERSION = f"12-{layer_reader()}"
+# 13: an FEI read whole (7 or 10 digits) on one page outvotes readings that lost a digit.
+EXTRACTOR_VERSION = f"13-{layer_reader()}"
 
 
 def now() -> str:
