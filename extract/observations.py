@@ -58,7 +58,8 @@ _REVERSE = re.compile(
     re.I,
 )
 _FURNITURE = re.compile(
-    r"^(?:AMENDMENT\s+\d+|Add\s+Continuation\s+Page|Industry\s+Information:.*|DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM.*)$",
+    r"^\W{0,3}(?:AMENDMENT\s+\d+|Add\s+Continuation\s+(?:\(b\)\s*\(\d\)\s+)?Page\W{0,3}|"
+    r"Industry\s+Information:.*|DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM.*)$",
     re.I,
 )
 _NOTICE_END = re.compile(r"DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM|questions,?\s+please\s+contact\s+FDA", re.I)

@@ -39,7 +39,8 @@ from .geo import us_state_code
 # frequent string (OCR reads other words beside it differently on every page).
 # 12: stray tokens after a header value (a handwritten note read as "os}aq//A ie") are dropped.
 # 13: an FEI read whole (7 or 10 digits) on one page outvotes readings that lost a digit.
-EXTRACTOR_VERSION = f"13-{layer_reader()}"
+# 14: the form's "Add Continuation Page" button is no text however OCR reads it.
+EXTRACTOR_VERSION = f"14-{layer_reader()}"
 
 
 def now() -> str:

@@ -299,3 +299,12 @@ def test_a_heading_whose_number_ocr_garbled_with_words_read_beside_it():
     # in running text a lower-case "observation" with a letter after it stays text
     p = page_with(["OBSERVATION 1", "Lead one.", "Specifically, the observation a) above was repeated."])
     assert [o.number for o in split([p])] == [1]
+
+
+def test_the_forms_continuation_button_is_no_text():
+    """Fillable 483s print an "Add Continuation Page" button; OCR reads it with specks about it or
+    a redaction box over it."""
+    for button in ("Add Continuation Page", '"Add Continuation Page', ": Add Continuation Page",
+                   "Add Continuation (b)(4) Page"):
+        p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, the unit was not held.", button])
+        assert split([p])[0].text == "Lead statement one. Specifically, the unit was not held."
