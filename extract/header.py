@@ -199,6 +199,21 @@ _JUNK_TOKEN = re.compile(r"^(?!\S*\d)(?:\S*[{}<>@#%^=+\\|¢©®€£§]\S*|\S*[A
 _SHORT_WORDS = frozenset("of and the dba inc llc ltd co rd st dr ave ste usa".split())
 
 
+# The word a street ends with ("Rd", "Street", "Blvd.").
+_STREET_END = (r"(?:RD|ROAD|ST|STREET|DR|DRIVE|AVE|AVENUE|BLVD|BOULEVARD|WAY|LN|LANE|PKWY|PARKWAY|"
+               r"HWY|HIGHWAY|CT|COURT|PL|PLACE|CIR|CIRCLE|TER|TRAIL|TRL|PIKE)\.?")
+# A street with a second one after it, numbered: "3265 W Mcnab Rd & 2030 W. McNAB RD".
+_SECOND_STREET = re.compile(
+    rf"^(?P<first>\S.*?\b{_STREET_END})\W*\s+(?P<rest>(?=.*\d{{2}})\S+(?:\s+\S+)+\s+{_STREET_END})$", re.I)
+
+
+def _first_street(text: str | None) -> str | None:
+    """The street printed in the box, without a second address written beside it (an
+    investigator's handwritten note of another of the firm's buildings)."""
+    m = _SECOND_STREET.match(text or "")
+    return m.group("first") if m else text
+
+
 def clean_value(text: str) -> str | None:
     """A box's value without box borders, specks and stray tokens at its end."""
     text = squash_spaces(strip_edges(text or ""))
@@ -239,7 +254,8 @@ def parse_header_page(page: Page) -> dict:
     for key, field in (("firm", "firm_name"), ("street", "street_address"), ("type", "establishment_type")):
         v = value(key, max_lines=3)
         if v:
-            out[field] = clean_value(_TO.sub("", v))
+            v = clean_value(_TO.sub("", v))
+            out[field] = _first_street(v) if field == "street_address" else v
     place = value("city", max_lines=3)
     if place:
         p = address.parse_place(place)
@@ -319,7 +335,7 @@ def parse_header_rows(page: Page) -> dict:
             left, right = row.text[:m.start()], row.text[m.start():]
         if not re.search(r"[A-Za-z]{2}", left):
             return None
-        return {"firm_name": clean_value(left), "street_address": clean_value(right)}
+        return {"firm_name": clean_value(left), "street_address": _first_street(clean_value(right))}
 
     def issued_to(row: Line) -> dict | None:
         text = strip_edges(row.text)

@@ -40,7 +40,8 @@ from .geo import us_state_code
 # 12: stray tokens after a header value (a handwritten note read as "os}aq//A ie") are dropped.
 # 13: an FEI read whole (7 or 10 digits) on one page outvotes readings that lost a digit.
 # 14: the form's "Add Continuation Page" button is no text however OCR reads it.
-EXTRACTOR_VERSION = f"14-{layer_reader()}"
+# 15: a second, handwritten address after the street is left out of it.
+EXTRACTOR_VERSION = f"15-{layer_reader()}"
 
 
 def now() -> str:
