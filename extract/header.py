@@ -554,8 +554,8 @@ def parse_footer(page: Page) -> tuple[list[str], str | None]:
 
 
 def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
-    """The document's header. The boxes repeat on every page: each field takes the value read
-    most often on the first pages (the earliest on a tie), so one page's OCR slip is outvoted."""
+    """The document's header. The boxes repeat on every page: each field takes the value the
+    first pages' readings agree on (`_pick`), so one page's OCR slip is outvoted."""
     votes = _votes(pages[:max_pages], parse_header_page)
     # A field no page's boxes gave is read from the rows' values (labels OCR could not read);
     # a text field the boxes gave takes the rows' reading as one more vote.
@@ -581,6 +581,10 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     return header
 
 
+# Free-text fields, whose readings differ by the words OCR read into them from beside the box.
+_TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city")
+
+
 def _pick(field: str, counts: dict[str, int]) -> str:
     """The value of a header field from its readings on the pages."""
     if field in _TEXT_FIELDS:
@@ -589,10 +593,6 @@ def _pick(field: str, counts: dict[str, int]) -> str:
         # An FEI has 7 or 10 digits: a reading that lost one is outvoted by a whole one.
         return max(counts, key=lambda v: (len(v) in (7, 10), counts[v]))
     return max(counts, key=counts.get)
-
-
-# Free-text fields, whose readings differ by the words OCR read into them from beside the box.
-_TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city")
 
 
 def _consensus(counts: dict[str, int]) -> str:

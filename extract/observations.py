@@ -408,9 +408,10 @@ def _split_list(lines: list[BodyLine]) -> list[_Draft]:
 
     On a poor scan OCR may misread a number: "41." or "l." for the first, a smudge for any
     other. A first finding so misread still opens the list, and when a number is unread the
-    list goes on at the next one it can read, so that later findings keep their numbers (the
-    unread one stays within the finding before it). A list whose "1." is unread altogether
-    opens at "2.", with the text before it as finding 1."""
+    list goes on at the next one it can read, so that later findings keep their numbers; the
+    unread one is split from the finding before it where one line there opens with marks for
+    a number (`_split_garbled_item`), and stays within it otherwise. A list whose "1." is
+    unread altogether opens at "2.", with the text before it as finding 1."""
     numbered = {i: m for i, bl in enumerate(lines) if (m := _LIST_ITEM.match(bl.text))}
     if not numbered:
         return []
