@@ -44,6 +44,15 @@ _REPEAT = re.compile(
 # The sentence-opening "Specifically": capital S, since citations themselves may say "within
 # specifically defined areas" (211.42(c)).
 _SPECIFICALLY = re.compile(r"\b[S5](?i:p[ea]c[il1!|]f[il1!|]c[ae][l1I|]{1,2}y)\b\s*[,:;.]?")
+# What OCR makes of it on a poor scan ("Spscifically", "Specitia ly,", "Speersally,"): a word
+# of S, p and up to twelve letters more, perhaps split once, ending in "y", read as
+# "specifically" by its letters (_specifically).
+_SPECIFICALLY_GARBLED = re.compile(r"\b[S5]p[a-z1!|]{2,10}(?: [a-z1!|]{1,6})?y\b(?P<comma>\s*,)?")
+# How alike the letters must be (rapidfuzz ratio, 0-1): alone, or as the first word of a sentence
+# followed by a comma; the English words among them are what they say.
+_SPECIFICALLY_RATIO = 0.8
+_SPECIFICALLY_OPENER_RATIO = 0.6
+_SPECIFICALLY_LOOKALIKES = frozenset({"specially", "specificity"})
 _SYSTEM_HEADING = re.compile(
     r"^(?:[A-Z,&/ ]+\s)?(?:SYSTEMS?|LABORATORY\s+CONTROLS?|PRODUCTION|MATERIALS|QUALITY|"
     r"FACILITIES\s+AND\s+EQUIPMENT|PACKAGING\s+AND\s+LABEL+ING)$"
@@ -504,11 +513,34 @@ def _sentence_at(text: str, pos: int) -> str:
     return text[start:end].strip(" ()")
 
 
+def _specifically(text: str) -> int | None:
+    """Where the details' opening "Specifically" starts, as printed or as OCR garbled it.
+
+    >>> _specifically("Procedures are not followed. Specitia ly, the SOP was not followed.")
+    29
+    >>> _specifically("Procedures are not followed. Speersally, A. The SOP was not followed.")
+    29
+    >>> _specifically("Procedures are not followed. Specially trained staff, e.g.") is None
+    True
+    """
+    m = _SPECIFICALLY.search(text)
+    best = m.start() if m else None
+    for g in _SPECIFICALLY_GARBLED.finditer(text, 0, len(text) if best is None else best):
+        letters = re.sub(r"[^a-z]", "", g.group().lower())
+        if letters in _SPECIFICALLY_LOOKALIKES:
+            continue
+        ratio = fuzz.ratio(letters, "specifically") / 100
+        opener = g.group("comma") and re.search(r"[.:;]\s*$", text[: g.start()])
+        if ratio >= _SPECIFICALLY_RATIO or (opener and ratio >= _SPECIFICALLY_OPENER_RATIO):
+            return g.start()
+    return best
+
+
 def _citation(text: str) -> str | None:
     """The lead statement: the text before "Specifically", or the first sentence when none."""
-    m = _SPECIFICALLY.search(text[:1200])
-    if m and m.start() > 15:
-        return text[: m.start()].strip(" ,;:")
+    at = _specifically(text[:1200])
+    if at is not None and at > 15:
+        return text[:at].strip(" ,;:")
     first = re.match(r"^(.{20,600}?[.;:])(?:\s+[A-Z(]|\s*$)", text)
     if first:
         return first.group(1).strip()

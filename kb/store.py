@@ -41,7 +41,8 @@ from .geo import us_state_code
 # 13: an FEI read whole (7 or 10 digits) on one page outvotes readings that lost a digit.
 # 14: the form's "Add Continuation Page" button is no text however OCR reads it.
 # 15: a second, handwritten address after the street is left out of it.
-EXTRACTOR_VERSION = f"15-{layer_reader()}"
+# 16: the lead statement ends at "Specifically" also where OCR garbled it ("Specitia ly,").
+EXTRACTOR_VERSION = f"16-{layer_reader()}"
 
 
 def now() -> str:

@@ -308,3 +308,26 @@ def test_the_forms_continuation_button_is_no_text():
                    "Add Continuation (b)(4) Page"):
         p = page_with(["OBSERVATION 1", "Lead statement one.", "Specifically, the unit was not held.", button])
         assert split([p])[0].text == "Lead statement one. Specifically, the unit was not held."
+
+
+def test_citation_ends_at_a_garbled_specifically():
+    # OCR of poor scans: the lead statement ends at "Specifically" however it was read; a
+    # sentence that only starts with "Specially" is still the lead statement's.
+    p = page_with([
+        "OBSERVATION 1",
+        "Equipment used in the manufacture of drug products is not of appropriate design for its",
+        "intended use Specitia ly, the (b)(4) filler was never qualified for the batch sizes made.",
+        "OBSERVATION 2",
+        "There is a failure to thoroughly review any unexplained discrepancy. Speersally, A. Lot",
+        "22-104 failed assay and no investigation was opened.",
+        "OBSERVATION 3",
+        "Specially trained staff clean the hoods, but not with a sporicidal agent. Specifically,",
+        "the hoods were cleaned with 70% IPA alone.",
+    ])
+    obs = split([p])
+    assert obs[0].citation == ("Equipment used in the manufacture of drug products is not of appropriate "
+                               "design for its intended use")
+    assert obs[0].body.startswith("Specitia ly, the (b)(4) filler")
+    assert obs[1].citation == "There is a failure to thoroughly review any unexplained discrepancy."
+    assert obs[1].body.startswith("Speersally, A. Lot")
+    assert obs[2].citation == "Specially trained staff clean the hoods, but not with a sporicidal agent."
