@@ -24,7 +24,9 @@ class _Row:
     def __init__(self, w: Word):
         self.words = [w]
         self.top, self.bottom = w.top, w.bottom
-        self.banded = 1  # words the band has been taken from
+        # words the band has been taken from: none when the line opens with a mark (a box
+        # border read as "|" is a sliver that would hold the band to its few points)
+        self.banded = 1 if _HAS_ALNUM.search(w.text) else 0
         self.last_x0 = w.x0
 
     def add(self, w: Word) -> None:
@@ -34,7 +36,10 @@ class _Row:
             return
         h = w.bottom - w.top
         band = self.bottom - self.top
-        if 0.6 * band <= h <= 1.6 * band:
+        if not self.banded:
+            self.top, self.bottom = w.top, w.bottom
+            self.banded = 1
+        elif 0.6 * band <= h <= 1.6 * band:
             # the band follows the line word by word: a skewed scan's slant stays one line
             self.top, self.bottom = w.top, w.bottom
             self.banded += 1

@@ -42,7 +42,8 @@ from .geo import us_state_code
 # 14: the form's "Add Continuation Page" button is no text however OCR reads it.
 # 15: a second, handwritten address after the street is left out of it.
 # 16: the lead statement ends at "Specifically" also where OCR garbled it ("Specitia ly,").
-EXTRACTOR_VERSION = f"16-{layer_reader()}"
+# 17: a line that opens with a box border read as a mark takes its band from its first word.
+EXTRACTOR_VERSION = f"17-{layer_reader()}"
 
 
 def now() -> str:

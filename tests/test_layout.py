@@ -58,3 +58,14 @@ def test_split_words_of_an_old_ocr_layer_are_mended():
     assert join_split_words(line("Houst", "on", "TX"), is_word).text == "Houston TX"
     assert join_split_words(line("Cent", "r", "al", "Facilit", "y"), is_word).text == "Central Facility"
     assert join_split_words(line("a", "part", "of", "it"), is_word).text == "a part of it"  # real words stay
+
+
+def test_a_line_opened_by_a_border_sliver_follows_its_words():
+    # regression: a box border read as "|", a sliver at the foot of the line, held the line's
+    # band to its one point, and the right half of a tilted line was left a line of its own,
+    # printed above the left half: "for use in ... operations." before "Strict control ..."
+    left = [Word("|", 65, 461.5, 66, 462.2), Word("Strict", 70, 456.2, 99, 465.1),
+            Word("control", 102, 455.5, 136, 464.6), Word("issued", 283, 453.1, 312, 464.2)]
+    right = [Word("for", 316, 452.9, 331, 461.8), Word("use", 332, 455.5, 348, 461.3),
+             Word("operations.", 470, 450.2, 522, 462.2)]
+    assert [l.text for l in group_lines(left + right)] == ["| Strict control issued for use operations."]
