@@ -214,14 +214,28 @@ def _first_street(text: str | None) -> str | None:
     return m.group("first") if m else text
 
 
-def clean_value(text: str) -> str | None:
-    """A box's value without box borders, specks and stray tokens at its end."""
+# A token before a value that is a speck: marks alone ("%", "‘", "-"), or one letter that is
+# no capital ("é"). A capital may open a name ("A Plus Pharmacy"), a digit a street.
+_LEADING_SPECK = re.compile(r"^(?:[^\w\s]+|[^\W\dA-Z_][^\w\s]*)$")
+
+
+def clean_value(text: str, leading: bool = True) -> str | None:
+    """A box's value without box borders, specks before it (unless not `leading`: before the
+    dates, a mark may be what OCR left of the range's dash) and stray tokens at its end.
+
+    >>> clean_value("% Distributor -")
+    'Distributor'
+    >>> clean_value("é Pompano Beach")
+    'Pompano Beach'
+    """
     text = squash_spaces(strip_edges(text or ""))
     text = re.sub(r"\s+,", ",", text).strip(" ,;:")
     words = text.split()
+    while leading and len(words) > 1 and _LEADING_SPECK.match(words[0]):
+        words.pop(0)
     while len(words) > 1 and _JUNK_TOKEN.match(words[-1]) and words[-1].strip(".,").lower() not in _SHORT_WORDS:
         words.pop()
-    return " ".join(words).strip(" ,;:") or None
+    return " ".join(words).strip(" ,;:-—–") or None
 
 
 def parse_header_page(page: Page) -> dict:
@@ -232,7 +246,10 @@ def parse_header_page(page: Page) -> dict:
     def value(key, sep=" ", max_lines=4):
         if key not in labels:
             return None
-        return clean_value(sep.join(box_lines(page, labels[key], labels, max_lines)))
+        leading = key != "dates"
+        # a line of specks only ("., —") is no part of the value
+        lines = [t for t in box_lines(page, labels[key], labels, max_lines) if re.search(r"[A-Za-z0-9]", t)]
+        return clean_value(sep.join(lines), leading)
 
     fei = None
     if "fei" in labels and not labels["fei"].inferred:
@@ -582,7 +599,7 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
 
 
 # Free-text fields, whose readings differ by the words OCR read into them from beside the box.
-_TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city")
+_TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city", "district")
 
 
 def _pick(field: str, counts: dict[str, int]) -> str:

@@ -201,7 +201,19 @@ def test_stray_tokens_after_a_value_are_dropped():
     assert clean_value("Outsourcing Facility os)aq/") == "Outsourcing Facility"
     # words, numbers and dates that end values stay
     for value in ("Acme Pharma inc", "4155 Route 31, Suite 2", "Raymond J. Davis - Owner/pharmacist",
-                  "Sincerus Florida, LLC dba SKNV", "= 1/9/2024*", "Drug Manufacturer"):
+                  "Sincerus Florida, LLC dba SKNV", "1/9/2024*", "Drug Manufacturer"):
+        assert clean_value(value) == value
+
+
+def test_specks_before_a_value_are_dropped():
+    from extract.header import clean_value
+    # marks and a lone small letter that OCR read beside the box's left border
+    assert clean_value("% Distributor -") == "Distributor"
+    assert clean_value("é Pompano Beach") == "Pompano Beach"
+    assert clean_value("= 1/9/2024*") == "1/9/2024*"
+    assert clean_value("= 1/9/2024*", leading=False) == "= 1/9/2024*"  # the dates: "=" was the range's dash
+    # a capital, a number or a word may open a value
+    for value in ("A Plus Pharmacy", "2 Main St", "e-Pharma Inc", "(b)(4) Pharma"):
         assert clean_value(value) == value
 
 
