@@ -43,7 +43,8 @@ from .geo import us_state_code
 # 15: a second, handwritten address after the street is left out of it.
 # 16: the lead statement ends at "Specifically" also where OCR garbled it ("Specitia ly,").
 # 17: a line that opens with a box border read as a mark takes its band from its first word.
-# 18: specks before a header value and lines of specks in a box are dropped; the district takes the reading the pages agree with.
+# 18: specks before a header value and lines of specks in a box are dropped; the district
+# takes the reading the pages agree with.
 EXTRACTOR_VERSION = f"18-{layer_reader()}"
 
 
