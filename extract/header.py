@@ -12,12 +12,9 @@ from collections import Counter
 from difflib import SequenceMatcher
 
 from . import address, dates
-from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, squash
+from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, is_notice
 from .records import Header, Line, Page, Word
 from .text import squash_spaces, strip_edges
-
-NOTICE = re.compile(r"this\s+document\s+lists|during\s+an\s+inspection\s+of\s+your\s+firm", re.I)
-
 
 def _same_row(a: Label, b: Label) -> bool:
     h = max(a.bottom - a.top, b.bottom - b.top, 4)
@@ -115,7 +112,7 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
         ]
         if not words or _SPECK_WORD.fullmatch(" ".join(w.text for w in words)):
             continue
-        if NOTICE.search(line.text):
+        if is_notice(line.text):
             break
         if out and abs(line.top - last_top) < 0.5 * line_h:
             # one printed line that a tilted scan split in two ("IN 46278" read above
@@ -285,16 +282,6 @@ def parse_header_page(page: Page) -> dict:
 
 # --- header rows by their values -------------------------------------------------------------
 
-# The notice under the header boxes, as OCR reads it (labels.squash): "This document lists
-# observations made by ...", "DURING AN INSPECTION OF YOUR FIRM".
-_NOTICE_LETTERS = ("DOCUMENTLISTSOBSERVATIONS", "LISTSOBSERVATIONSMADE", "ANINSPECTIONOFYOURFIRM")
-
-
-def _is_notice(text: str) -> bool:
-    letters = squash(text)
-    return any(k in letters for k in _NOTICE_LETTERS)
-
-
 _STREET_NUMBER = re.compile(r"(?<!\S)\d{1,6}[A-Z]?\s+[A-Z0-9]")
 _PERSON_AND_TITLE = re.compile(r"^[A-Z][A-Za-z.'’\-]+(?:\s+[A-Z][A-Za-z.'’\-]*)+\s*,\s*[A-Za-z]")
 
@@ -327,7 +314,7 @@ def parse_header_rows(page: Page) -> dict:
     FEI, the rows above. A page without the notice (a continuation page) gives the inspection
     dates only, from a row at the top that reads as a whole range."""
     lines = page.lines
-    notice = next((i for i, ln in enumerate(lines) if ln.top < page.height * 0.5 and _is_notice(ln.text)), None)
+    notice = next((i for i, ln in enumerate(lines) if ln.top < page.height * 0.5 and is_notice(ln.text)), None)
     if notice is None:
         return _top_range(page)
     # specks read as a mark or a letter or two are no row

@@ -44,6 +44,34 @@ def squash(text: str) -> str:
     return _SQUASH.sub("", text.upper())
 
 
+# The notice the form prints under its header boxes on the first page, in squash()'s letters:
+# lines of its paragraph ("This document lists observations made by the FDA
+# representative(s) ...", "If you have any questions, please contact FDA ...") and the line
+# that opens the findings ("DURING AN INSPECTION OF YOUR FIRM I OBSERVED:"), which is also
+# the whole notice on some forms.
+NOTICE_PARAGRAPH = (
+    "DOCUMENTLISTSOBSERVATIONS", "LISTSOBSERVATIONSMADE", "ANDDONOTREPRESENT", "FINALAGENCYDETERMINATION",
+    "OBJECTIONREGARDINGANOBSERVATION", "IMPLEMENTEDORPLANTOIMPLEMENT", "REPRESENTATIVESDURINGTHEINSPECTION",
+    "QUESTIONSPLEASECONTACTFDA",
+)
+NOTICE_LAST = ("ANINSPECTIONOFYOURFIRM", "QUESTIONSPLEASECONTACTFDA")
+
+
+def is_notice(text: str, last: bool = False) -> bool:
+    """Whether a line is part of the notice (with `last`, a line it ends with), however OCR
+    spaced it.
+
+    >>> is_notice("This document lists observations made by the FDA representative(s)")
+    True
+    >>> is_notice("DURING AN INSPECTION OF YOUR FIRM WE OBSERVED:", last=True)
+    True
+    >>> is_notice("The firm lists its observations in a log.")
+    False
+    """
+    letters = squash(text)
+    return any(k in letters for k in (NOTICE_LAST if last else NOTICE_PARAGRAPH + NOTICE_LAST))
+
+
 def fold(text: str) -> str:
     return squash(text).translate(_FOLD)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels, fold
+from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels, fold, is_notice
 from .records import Observation, Page
 from .text import count_redactions, join_lines, normalise_redactions, strip_edges
 
@@ -69,13 +69,6 @@ _REVERSE = re.compile(
 _FURNITURE = re.compile(
     r"^\W{0,3}(?:AMENDMENT\s+\d+|Add\s+Continuation\s+(?:\(b\)\s*\(\d\)\s+)?Page\W{0,3}|"
     r"Industry\s+Information:.*|DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM.*)$",
-    re.I,
-)
-_NOTICE_END = re.compile(r"DURING\s+AN\s+INSPECTION\s+OF\s+YOUR\s+FIRM|questions,?\s+please\s+contact\s+FDA", re.I)
-_NOTICE = re.compile(
-    r"this\s+document\s+lists\s+observations|inspectional\s+observations,?\s+and\s+do\s+not\s+represent|"
-    r"implemented,?\s+or\s+plan\s+to\s+implement|representative\(s\)\s+during\s+the\s+inspection|"
-    r"questions,?\s+please\s+contact\s+FDA",
     re.I,
 )
 
@@ -230,9 +223,9 @@ def header_and_body(page: Page, header_end: tuple[int, bool], header_bottom: flo
             start += 1
     # page 1: the notice paragraph and "DURING AN INSPECTION OF YOUR FIRM WE OBSERVED:"
     for i in range(start, min(len(lines), start + 12)):
-        if _NOTICE_END.search(lines[i].text):
+        if is_notice(lines[i].text, last=True):
             start = i + 1
-    while start < len(lines) and _NOTICE.search(lines[start].text):
+    while start < len(lines) and is_notice(lines[start].text):
         start += 1
     end = len(lines)
     # Words of a footer label that OCR joined to the last line of text ("was not dated. ; DATE ISSUED").

@@ -45,7 +45,8 @@ from .geo import us_state_code
 # 17: a line that opens with a box border read as a mark takes its band from its first word.
 # 18: specks before a header value and lines of specks in a box are dropped; the district
 # takes the reading the pages agree with.
-EXTRACTOR_VERSION = f"18-{layer_reader()}"
+# 19: a box's value ends at any line of the notice, not only its first.
+EXTRACTOR_VERSION = f"19-{layer_reader()}"
 
 
 def now() -> str:

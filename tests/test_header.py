@@ -1,6 +1,6 @@
 from pages import footer_rows, header_rows, make_page
 
-from extract.header import parse_fei, parse_header, parse_header_rows, parse_person
+from extract.header import parse_fei, parse_header, parse_header_page, parse_header_rows, parse_person
 
 
 def test_header_fields_from_label_positions():
@@ -226,3 +226,14 @@ def test_a_second_address_written_beside_the_street_is_left_out():
     for street in ("100 St Paul Street", "1 Main St 2nd Floor", "4155 Route 31, Suite 2",
                    "300 River Place Drive Ste 5900", "9265 Kirby Dr"):
         assert _first_street(street) == street
+
+
+def test_a_box_value_ends_at_the_notice_though_its_first_line_was_not_read():
+    # OCR lost "This document lists observations made by ..." and read of the notice's next
+    # lines only pieces in the right column: they are the notice, no part of the type above
+    rows = header_rows() + [
+        (190, [(325, "observations, and do not represent")]),
+        (200, [(325, "implemented, or plan to implement,")]),
+    ]
+    header = parse_header_page(make_page(rows))
+    assert header["establishment_type"] == "Outsourcing Facility"
