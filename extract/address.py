@@ -24,7 +24,14 @@ class Place:
 
 _US_ZIP = re.compile(r"\b(\d{5})(?:\s*-\s*(\d{4}))?\b")
 # Postal codes of other countries: digits, or letters and digits ("M5V 3L9", "2333 CH", "SW1A 1AA")
-_POSTAL = re.compile(r"\b(\d{3,6}(?:\s?[A-Z]{2})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{2}-\d{3}|\d{3}\s\d{2})\b")
+_POSTAL = re.compile(r"\b(\d{3}\s\d{2}|\d{3,6}(?:\s?[A-Z]{2})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|\d{2}-\d{3})\b")
+
+
+def _joined_digits(part: str) -> str:
+    """A part of digits in groups ("3822 10") as one number, unless a postal code is written so."""
+    if re.fullmatch(r"\d{2,}(?:\s\d{1,4})+", part) and not _POSTAL.fullmatch(part) and len(part) <= 12:
+        return part.replace(" ", "")
+    return part
 
 
 def parse_place(text: str) -> Place:
@@ -94,6 +101,9 @@ def parse_place(text: str) -> Place:
         if country is None and (state or postal):
             country = "US"
     else:
+        # a postal code OCR split at a gap between its digits ("3822 10"), unless printed so
+        # ("113 51")
+        tail = ", ".join(_joined_digits(p.strip()) for p in tail.split(","))
         m = None
         for m in _POSTAL.finditer(tail):
             pass

@@ -46,7 +46,8 @@ from .geo import us_state_code
 # 18: specks before a header value and lines of specks in a box are dropped; the district
 # takes the reading the pages agree with.
 # 19: a box's value ends at any line of the notice, not only its first.
-EXTRACTOR_VERSION = f"19-{layer_reader()}"
+# 20: a postal code OCR split between its digits ("3822 10") is one again; "113 51" stays.
+EXTRACTOR_VERSION = f"20-{layer_reader()}"
 
 
 def now() -> str:

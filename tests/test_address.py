@@ -33,3 +33,15 @@ def test_state_codes_are_not_read_as_countries():
                                         ("Netherlands", "NL"), ("Korea, Republic of", "KR"), ("nowhere", None)])
 def test_country_code(text, code):
     assert country_code(text) == code
+
+
+@pytest.mark.parametrize("text,expected", [
+    # OCR split the PIN code at a gap between its digits: one number again, the state left whole
+    ("Ahmedabad, Gujarat, 3822 10, India", Place("Ahmedabad", "Gujarat", "382210", "IN")),
+    ("Srikakulam, Andhra Pradesh, 532 409, India", Place("Srikakulam", "Andhra Pradesh", "532409", "IN")),
+    # postal codes printed with a space stay so, and are not read as a code and a state
+    ("Stockholm, 113 51, Sweden", Place("Stockholm", None, "113 51", "SE")),
+    ("Praha 4, 140 00, Czech Republic", Place("Praha 4", None, "140 00", "CZ")),
+])
+def test_postal_codes_with_a_gap(text, expected):
+    assert parse_place(text) == expected
