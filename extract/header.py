@@ -65,6 +65,17 @@ def infer_labels(labels: dict[str, Label], page: Page) -> dict[str, Label]:
             place("firm", left_x, row.top - 6, row.top - 0.5)
             if split_x is not None:
                 place("street", split_x, row.top - 6, row.top - 0.5)
+    firm_row = labels.get("firm") or labels.get("street")
+    above = [labels[k].bottom for k in ("district", "dates", "fei") if k in labels]
+    if "issued_to" not in labels and firm_row is not None and above:
+        # The label of the person's box lost: its value is the line just above the firm row,
+        # in the lower half of the space between the district's boxes and that row (the upper
+        # half holds the district's last lines and the label).
+        mid = (max(above) + firm_row.top) / 2
+        rows = [ln for ln in page.lines if mid < ln.top and ln.bottom <= firm_row.top + 1]
+        row = next((ln for ln in rows if _PERSON_AND_TITLE.match(_TO.sub("", strip_edges(ln.text)))), None)
+        if row is not None:
+            place("issued_to", left_x, row.top - 6, row.top - 0.5)
     return labels
 
 
@@ -224,9 +235,13 @@ def clean_value(text: str, leading: bool = True) -> str | None:
     'Distributor'
     >>> clean_value("é Pompano Beach")
     'Pompano Beach'
+    >>> clean_value("Jugal K. Taneja, Chairman and Chief Executive Officer (CEO}")
+    'Jugal K. Taneja, Chairman and Chief Executive Officer (CEO)'
     """
     text = squash_spaces(strip_edges(text or ""))
     text = re.sub(r"\s+,", ",", text).strip(" ,;:")
+    # a parenthesis OCR read as a brace: "(CEO}"
+    text = re.sub(r"\((\w+)\}|\{(\w+)\)", lambda m: f"({m.group(1) or m.group(2)})", text)
     words = text.split()
     while leading and len(words) > 1 and _LEADING_SPECK.match(words[0]):
         words.pop(0)

@@ -47,7 +47,8 @@ from .geo import us_state_code
 # takes the reading the pages agree with.
 # 19: a box's value ends at any line of the notice, not only its first.
 # 20: a postal code OCR split between its digits ("3822 10") is one again; "113 51" stays.
-EXTRACTOR_VERSION = f"20-{layer_reader()}"
+# 21: the person's box is read where its label was lost; "(CEO}" is "(CEO)".
+EXTRACTOR_VERSION = f"21-{layer_reader()}"
 
 
 def now() -> str:

@@ -237,3 +237,14 @@ def test_a_box_value_ends_at_the_notice_though_its_first_line_was_not_read():
     ]
     header = parse_header_page(make_page(rows))
     assert header["establishment_type"] == "Outsourcing Facility"
+
+
+def test_the_person_is_read_where_the_label_of_its_box_was_lost():
+    rows = [r for r in header_rows(issued_to="Pat Q. Doe, Chief Operating Officer") if r[0] != 120]
+    assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, Chief Operating Officer"
+    # a blank box: the district's last line above it is no person
+    rows = [r for r in header_rows() if r[0] not in (120, 130)] + [(112, [(72, "Detroit, MI 48207 (313) 393-8100")])]
+    assert "issued_to" not in parse_header_page(make_page(rows))
+    # a parenthesis read as a brace is mended
+    rows = header_rows(issued_to="TO: Pat Q. Doe, Chief Executive Officer (CEO}")
+    assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, Chief Executive Officer (CEO)"
