@@ -248,3 +248,15 @@ def test_the_person_is_read_where_the_label_of_its_box_was_lost():
     # a parenthesis read as a brace is mended
     rows = header_rows(issued_to="TO: Pat Q. Doe, Chief Executive Officer (CEO}")
     assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, Chief Executive Officer (CEO)"
+
+
+def test_the_district_is_the_reading_the_pages_agree_with():
+    from extract.header import _pick
+    # two pages read only the box's first line, four the whole box, each with its own specks:
+    # the whole box wins, not the one reading that recurs
+    readings = {"555 Winderley Place, Suite 200": 2,
+                "Y, 555 Winderley Place, Suite 200, Maitland, FL 32751 ., (407) 475-4700": 1,
+                "555 Winderley Place, Suite 200, Maitland, FL 32751 -, (407) 475-4700": 1,
+                "5, 555 Winderley Place, Suite 200, Maitland, FL 32751, (407) 475-4700 eT": 1,
+                "555 Winderley Place, Suite 200, ., Maitland, FL 32751, (407) 475-4700": 1}
+    assert "Maitland" in _pick("district", readings)
