@@ -145,7 +145,8 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
         line_h = max(w.bottom - w.top for w in words)
         if len(out) >= max_lines:
             break
-    return [t for t in (strip_edges(" ".join(w.text for w in ws)) for ws in out) if t]
+    # a line of specks only ("., —") is no part of the value
+    return [t for t in (strip_edges(" ".join(w.text for w in ws)) for ws in out) if re.search(r"[A-Za-z0-9]", t)]
 
 
 def _runs_across(line: Line, x: float) -> bool:
@@ -258,10 +259,7 @@ def parse_header_page(page: Page) -> dict:
     def value(key, sep=" ", max_lines=4):
         if key not in labels:
             return None
-        leading = key != "dates"
-        # a line of specks only ("., —") is no part of the value
-        lines = [t for t in box_lines(page, labels[key], labels, max_lines) if re.search(r"[A-Za-z0-9]", t)]
-        return clean_value(sep.join(lines), leading)
+        return clean_value(sep.join(box_lines(page, labels[key], labels, max_lines)), leading=key != "dates")
 
     fei = None
     if "fei" in labels and not labels["fei"].inferred:
