@@ -419,12 +419,13 @@ def test_paraphrases_across_parts():
     assert wrong <= 0.08 * n
 
 
-# Citations worded as FDA's standard 483 citations put them (the wording of its inspection
-# citation data, written down here from memory of that public wording, not from any 483 in
-# ../shared), for provisions mostly not in the gold: a check of how the matcher holds up on
-# real 483s beyond the shared set. Measured once before any change for it: 102 of 111 exact,
-# 7 wrong, 2 none; the nine misses were then given wordings in the library (returned products,
-# salvaging, master records, sanitation, calibration procedures, 820.75(a) against 1271.230, ...).
+# Citations worded as FDA's standard 483 citations put them (its inspection-citation wording,
+# written down here from memory of that public wording, not from any 483 in ../shared; none
+# shares a run of eight words with a gold citation, which the test below checks), for
+# provisions mostly not in the gold: how the matcher holds up on real 483s beyond the shared
+# set. Measured once before any change for it: 77 of 86 exact, 7 wrong, 2 none; the nine
+# misses were then given wordings in the library (returned products, salvaging, master
+# records, sanitation, calibration procedures, 820.75(a) against 1271.230, ...).
 FDA_STYLE = [
     ("Employees are not given training in the particular operations they perform as part of their function, current good manufacturing practices and written procedures required by current good manufacturing practice regulations.",
      "211.25(a)"),
@@ -434,24 +435,12 @@ FDA_STYLE = [
      "211.28(a)"),
     ("Personnel do not practice good sanitation and health habits.",
      "211.28(b)"),
-    ("Buildings used in the manufacture, processing, packing, or holding of drug products are not maintained in a good state of repair.",
-     "211.58"),
-    ("Buildings used in the manufacture, processing, packing or holding of a drug product are not maintained in a clean and sanitary condition.",
-     "211.56(a)"),
-    ("Equipment for adequate control over air pressure, micro-organisms, dust, humidity, and temperature is not provided when appropriate for the manufacture, processing, packing or holding of a drug product.",
-     "211.46(b)"),
-    ("Equipment used in the manufacture, processing, packing or holding of drug products is not of appropriate design to facilitate operations for its intended use and cleaning and maintenance.",
-     "211.63"),
-    ("Equipment and utensils are not cleaned, maintained and sanitized at appropriate intervals to prevent malfunctions and contamination that would alter the safety, identity, strength, quality or purity of the drug product.",
-     "211.67(a)"),
     ("Routine calibration of automatic, mechanical, or electronic equipment is not performed according to a written program designed to assure proper performance.",
      "211.68(a)"),
     ("Written records of calibration checks and inspections of automatic, mechanical or electronic equipment are not maintained.",
      "211.68(a)"),
     ("Written procedures are not established and followed describing in sufficient detail the receipt, identification, storage, handling, sampling, testing, and approval or rejection of components and drug product containers and closures.",
      "211.80(a)"),
-    ("Each lot of components, drug product containers, and closures is not withheld from use until the lot has been sampled, tested, examined, and released by the quality control unit.",
-     "211.84(a)"),
     ("Reports of analysis from component suppliers are accepted in lieu of testing each component for conformity with all appropriate written specifications, without establishing the reliability of the supplier's analyses through appropriate validation of the supplier's test results at appropriate intervals.",
      "211.84(d)(2)"),
     ("At least one test is not conducted to verify the identity of each component of a drug product.",
@@ -460,16 +449,10 @@ FDA_STYLE = [
      "211.94(c)"),
     ("Standards or specifications, methods of testing, and, where indicated, methods of cleaning, sterilizing, and processing to remove pyrogenic properties are not written and followed for drug product containers and closures.",
      "211.94(d)"),
-    ("There are no written procedures for production and process controls designed to assure that the drug products have the identity, strength, quality, and purity they purport or are represented to possess.",
-     "211.100(a)"),
     ("Written production and process control procedures are not followed in the execution of production and process control functions and documented at the time of performance.",
      "211.100(b)"),
     ("Deviations from written production and process control procedures are not recorded and justified.",
      "211.100(b)"),
-    ("Control procedures are not established which monitor the output and validate the performance of those manufacturing processes that may be responsible for causing variability in the characteristics of in-process material and the drug product.",
-     "211.110(a)"),
-    ("Appropriate written procedures, designed to prevent objectionable microorganisms in drug products not required to be sterile, are not established and followed.",
-     "211.113(a)"),
     ("Written procedures are not established and followed describing in sufficient detail the receipt, identification, storage, handling, sampling, examination and testing of labeling and packaging materials.",
      "211.122(a)"),
     ("Labeling issued for a batch is not carefully examined for identity and conformity to the labeling specified in the master or batch production records.",
@@ -484,34 +467,18 @@ FDA_STYLE = [
      "211.150"),
     ("The establishment of specifications, standards, sampling plans, test procedures, or other laboratory control mechanisms are not reviewed and approved by the quality control unit.",
      "211.160(a)"),
-    ("Testing and release of drug product for distribution do not include appropriate laboratory determination of satisfactory conformance to the final specifications for the drug product, including the identity and strength of each active ingredient prior to release.",
-     "211.165(a)"),
-    ("The accuracy, sensitivity, specificity, and reproducibility of test methods have not been established and documented.",
-     "211.165(e)"),
     ("Drug products failing to meet established standards or specifications and any other relevant quality control criteria are not rejected.",
      "211.165(f)"),
     ("There is no written testing program designed to assess the stability characteristics of drug products.",
-     "211.166(a)"),
-    ("The written stability testing program is not followed.",
      "211.166(a)"),
     ("Appropriate laboratory testing is not conducted to determine conformance to sterility and pyrogen specifications for each batch of drug product purporting to be sterile and pyrogen-free.",
      "211.167(a)"),
     ("Reserve samples from representative sample lots or batches of drug products selected by acceptable statistical procedures are not examined visually at least once a year for evidence of deterioration.",
      "211.170(b)"),
-    ("Written procedures are not established and followed for evaluations conducted at least annually to review records associated with a representative number of batches, whether approved or rejected.",
-     "211.180(e)"),
     ("Master production and control records are not prepared for each drug product.",
      "211.186(a)"),
-    ("Batch production and control records are not prepared for each batch of drug product produced and do not include complete information relating to the production and control of each batch.",
-     "211.188"),
-    ("Batch production and control records do not include documentation of the accomplishment of each significant step in the manufacture, processing, packing or holding of the batch.",
-     "211.188(b)"),
     ("Drug product production and control records are not reviewed and approved by the quality control unit to determine compliance with all established, approved written procedures before a batch is released or distributed.",
      "211.192"),
-    ("There is a failure to thoroughly review any unexplained discrepancy and the failure of a batch or any of its components to meet any of its specifications whether or not the batch has been already distributed.",
-     "211.192"),
-    ("Laboratory records do not include complete data derived from all tests necessary to assure compliance with established specifications and standards.",
-     "211.194(a)"),
     ("Written procedures describing the handling of all written and oral complaints regarding a drug product are not established and followed.",
      "211.198(a)"),
     ("Written procedures describing the handling of returned drug products are not established and followed.",
@@ -546,8 +513,6 @@ FDA_STYLE = [
      "211.160(b)(4)"),
     ("The quality control unit lacks authority to fully investigate errors that have occurred.",
      "211.22(a)"),
-    ("The quality control unit lacks responsibility to approve and reject all procedures or specifications impacting on the identity, strength, quality and purity of drug products.",
-     "211.22(c)"),
     ("Procedures for receiving, reviewing, and evaluating complaints by a formally designated unit have not been adequately established.",
      "820.198(a)"),
     ("A process whose results cannot be fully verified by subsequent inspection and test has not been adequately validated according to established procedures.",
@@ -558,12 +523,6 @@ FDA_STYLE = [
      "820.50"),
     ("An investigation was not conducted according to the signed statement of investigator and the investigational plan.",
      "312.60"),
-    ("The quality control unit lacks responsibility to approve or reject all components, drug product containers, closures, in-process materials, packaging material, labeling, and drug products.",
-     "211.22(a)"),
-    ("Training in current good manufacturing practice is not conducted on a continuing basis and with sufficient frequency to assure that employees remain familiar with CGMP requirements applicable to them.",
-     "211.25(a)"),
-    ("Personnel engaged in the manufacture, processing, packing, or holding of drug products are not wearing clean clothing appropriate for the duties they perform.",
-     "211.28(a)"),
     ("The flow of components, drug product containers, closures, labeling, in-process materials, and drug products through the building is not designed to prevent contamination.",
      "211.42(b)"),
     ("Aseptic processing areas are deficient regarding air supply filtered through high-efficiency particulate air filters under positive pressure.",
@@ -572,8 +531,6 @@ FDA_STYLE = [
      "211.42(c)(10)(ii)"),
     ("Air filtration systems, including prefilters and particulate matter air filters, are not used when appropriate on air supplies to production areas.",
      "211.46(c)"),
-    ("Equipment surfaces that contact components, in-process materials or drug products are reactive, additive or absorptive so as to alter the safety, identity, strength, quality or purity of the drug product.",
-     "211.65(a)"),
     ("Automatic, mechanical, or electronic equipment used in the manufacture, processing, packing, and holding of a drug product is not routinely calibrated, inspected, or checked according to a written program designed to assure proper performance.",
      "211.68(a)"),
     ("Input to and output from the computer or related system of formulas or other records or data are not checked for accuracy.",
@@ -604,10 +561,6 @@ FDA_STYLE = [
      "211.166(a)(2)"),
     ("Equipment cleaning and use logs are not maintained.",
      "211.182"),
-    ("Written records of investigations into unexplained discrepancies and the failure of a batch or any of its components to meet specifications do not always include the conclusions and follow-up.",
-     "211.192"),
-    ("Investigations of an unexplained discrepancy and a failure of a batch or any of its components to meet any of its specifications did not extend to other batches of the same drug product and other drug products that may have been associated with the specific failure or discrepancy.",
-     "211.192"),
     ("Laboratory records do not include a statement of each method used in the testing of the sample.",
      "211.194(a)(2)"),
     ("Laboratory records do not include a complete record of all data secured in the course of each test, including all graphs, charts and spectra from laboratory instrumentation.",
@@ -632,8 +585,6 @@ FDA_STYLE = [
      "803.50(a)"),
     ("Failure to maintain adequate records of the disposition of the drug, including dates, quantity, and use by subjects.",
      "312.62(a)"),
-    ("Informed consent was not documented by the use of a written consent form approved by the IRB and signed and dated by the subject or the subject's legally authorized representative at the time of consent.",
-     "50.27(a)"),
     ("The investigator did not obtain the legally effective informed consent of the subject.",
      "50.20"),
     ("The nonclinical laboratory study was not conducted in accordance with the protocol.",
@@ -656,6 +607,19 @@ def test_fda_style_wordings(text, provision):
     m = match_citation(text)
     assert m is not None and m.provision == provision, m
 
+
+def test_fda_style_wordings_are_not_the_golds():
+    if not GOLD.is_dir():
+        pytest.skip(f"no gold answer files at {GOLD.resolve()}")
+
+    def runs(text, n=8):
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+    gold = set().union(*(runs(obs.get("citation") or "")
+                         for path in sorted(GOLD.glob("*.json"))
+                         for obs in json.loads(path.read_text(encoding="utf-8"))["observations"]))
+    assert [text for text, _ in FDA_STYLE if runs(text) & gold] == []
 
 # --- measured on the real gold ----------------------------------------------------------------
 
