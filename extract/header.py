@@ -16,6 +16,7 @@ from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, is_notice
 from .records import Header, Line, Page, Word
 from .text import squash_spaces, strip_edges
 
+
 def _same_row(a: Label, b: Label) -> bool:
     h = max(a.bottom - a.top, b.bottom - b.top, 4)
     return abs(a.top - b.top) < h * 1.2
