@@ -40,6 +40,7 @@ import json
 import re
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -326,9 +327,11 @@ class Featurizer:
         # revalidates them on every call, which cost more than the hashing for one document.
         self._word_analyzer = self.words.build_analyzer()
         self._char_analyzer = self.chars.build_analyzer()
-        self._word_hasher = FeatureHasher(config.word_features, input_type="string", alternate_sign=False,
+        # The hashers are given each text's n-gram counts, not its n-grams: given strings,
+        # FeatureHasher walks them in a Python generator, a third of the time of the features.
+        self._word_hasher = FeatureHasher(config.word_features, input_type="dict", alternate_sign=False,
                                           dtype=np.float32)
-        self._char_hasher = FeatureHasher(config.char_features, input_type="string", alternate_sign=False,
+        self._char_hasher = FeatureHasher(config.char_features, input_type="dict", alternate_sign=False,
                                           dtype=np.float32)
         self.nlp = rules.cue_nlp()
         self.index = {c: i for i, c in enumerate(self.codes)}
@@ -360,8 +363,8 @@ class Featurizer:
             if cat:
                 provision[row, self.index[cat]] = 1.0
         return Features(
-            words=self._word_hasher.transform(self._word_analyzer(t) for t in texts).tocsr(),
-            lead=self._char_hasher.transform(self._char_analyzer(lead or body[:200])
+            words=self._word_hasher.transform(Counter(self._word_analyzer(t)) for t in texts).tocsr(),
+            lead=self._char_hasher.transform(Counter(self._char_analyzer(lead or body[:200]))
                                              for lead, body in zip(leads, bodies)).tocsr(),
             rules=signals,
             provision=provision,
