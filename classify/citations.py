@@ -287,15 +287,22 @@ class _Space:
 
     def vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Ids and normalised weights of the known terms among `terms`."""
-        ids = np.fromiter((self.ids.get(t, _UNSEEN) for t in terms), dtype=np.int64, count=len(terms))
-        idx, tf = np.unique(ids[ids >= 0], return_counts=True)
-        if not len(idx):
-            return idx, np.zeros(0)
+        known: dict[int, int] = {}
+        unseen = 0.0
+        for t, n in Counter(terms).items():
+            j = self.ids.get(t, _UNSEEN)
+            if j >= 0:
+                known[j] = n
+            elif j == _UNSEEN and self.penalise_unseen and " " not in t:  # unseen words, not pairs
+                unseen += (1.0 + math.log(n)) ** 2
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx = np.array(sorted(known), dtype=np.int64)
+        tf = np.array([known[j] for j in idx.tolist()], dtype=np.int64)
         w = (1.0 + np.log(tf)) * self.idf[idx]
         norm2 = float(w @ w)
-        if self.penalise_unseen:  # unseen words, not unseen pairs of known words
-            unseen = Counter(t for t, i in zip(terms, ids) if i == _UNSEEN and " " not in t)
-            norm2 += sum((1.0 + math.log(n)) ** 2 for n in unseen.values()) * self.unseen_idf**2
+        if self.penalise_unseen:
+            norm2 += unseen * self.unseen_idf**2
         return idx, w / math.sqrt(norm2)
 
     def scores(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -305,8 +312,9 @@ class _Space:
         starts, lengths = self.indptr[idx], self.indptr[idx + 1] - self.indptr[idx]
         at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         w = np.repeat(w, lengths)
-        cosine = np.bincount(self.wording[at], weights=self.weight[at] * w, minlength=self.size)
-        held = np.bincount(self.wording[at], weights=w * w, minlength=self.size)
+        wording = self.wording[at]
+        cosine = np.bincount(wording, weights=self.weight[at] * w, minlength=self.size)
+        held = np.bincount(wording, weights=w * w, minlength=self.size)
         return cosine, held
 
 

@@ -294,6 +294,8 @@ class Config:
 
 # Letters only: numbers, lot codes and dates say nothing of the subject.
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+# Words whose hashed character n-grams a Featurizer keeps (Featurizer._char_counts).
+_WORD_GRAMS_MAX = 200_000
 
 
 @dataclass
@@ -333,6 +335,9 @@ class Featurizer:
                                           dtype=np.float32)
         self._char_hasher = FeatureHasher(config.char_features, input_type="dict", alternate_sign=False,
                                           dtype=np.float32)
+        # Each word's hashed character n-grams ("char_wb" n-grams never cross a word's edge),
+        # hashed once: lead statements are a few dozen standard wordings.
+        self._word_grams: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.nlp = rules.cue_nlp()
         self.index = {c: i for i, c in enumerate(self.codes)}
 
@@ -364,12 +369,40 @@ class Featurizer:
                 provision[row, self.index[cat]] = 1.0
         return Features(
             words=self._word_hasher.transform(Counter(self._word_analyzer(t)) for t in texts).tocsr(),
-            lead=self._char_hasher.transform(Counter(self._char_analyzer(lead or body[:200]))
-                                             for lead, body in zip(leads, bodies)).tocsr(),
+            lead=self._char_counts([lead or body[:200] for lead, body in zip(leads, bodies)]),
             rules=signals,
             provision=provision,
             cues=evidence,
         )
+
+    def _char_counts(self, texts: list[str]) -> sp.csr_matrix:
+        """Hashed character n-gram counts of each text, as the char_wb HashingVectorizer
+        counts them (it lower-cases the text and takes the grams of each word apart), made
+        from the counts of its words."""
+        if len(self._word_grams) > _WORD_GRAMS_MAX:
+            self._word_grams.clear()
+        words = [text.lower().split() for text in texts]
+        new = list(dict.fromkeys(w for ws in words for w in ws if w not in self._word_grams))
+        if new:
+            hashed = self._char_hasher.transform(Counter(self._char_analyzer(w)) for w in new).tocsr()
+            for row, word in enumerate(new):
+                at = slice(hashed.indptr[row], hashed.indptr[row + 1])
+                self._word_grams[word] = (hashed.indices[at], hashed.data[at])
+        indices, data, indptr = [], [], [0]
+        for ws in words:
+            n = indptr[-1]
+            for word in ws:
+                grams = self._word_grams[word]
+                indices.append(grams[0])
+                data.append(grams[1])
+                n += len(grams[0])
+            indptr.append(n)
+        counts = sp.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
+                                np.concatenate(indices) if indices else np.zeros(0, np.int32),
+                                np.array(indptr, dtype=np.int32)),
+                               shape=(len(texts), self.config.char_features))
+        counts.sum_duplicates()  # a gram in two words, or two grams of one hash; sorts the indices
+        return counts
 
     def _signals(self, doc, found: list[tuple[str, int, int]], idx: np.ndarray | None, n_lead: int,
                  body: str) -> np.ndarray:
