@@ -354,14 +354,14 @@ class Featurizer:
             leads.append(lead)
             bodies.append(body)
             texts.append(f"{lead} {body}".strip())
-        signals = np.zeros((len(items), self.n_rules), dtype=np.float32)
         cues = self.nlp.get_pipe(rules.FACTORY)
-        evidence = []
+        counts, evidence = [], []
         for row, doc in enumerate(self.nlp.tokenizer.pipe(texts)):
             found = cues.find(doc)
-            idx = doc.to_array("IDX") if found else None
-            signals[row] = self._signals(doc, found, idx, len(leads[row]), bodies[row])
+            idx = doc.to_array("IDX").tolist() if found else None
+            counts.append(self._cue_counts(len(doc), found, idx, len(leads[row]), bodies[row]))
             evidence.append(_evidence(texts[row], idx, found))
+        signals = self._signals(counts)
         provision = np.zeros((len(items), k), dtype=np.float32)
         for row, item in enumerate(items):
             cat = category_for_cfr(item.provision)
@@ -404,40 +404,47 @@ class Featurizer:
         counts.sum_duplicates()  # a gram in two words, or two grams of one hash; sorts the indices
         return counts
 
-    def _signals(self, doc, found: list[tuple[str, int, int]], idx: np.ndarray | None, n_lead: int,
-                 body: str) -> np.ndarray:
-        """The rule signals of one observation: per category the log count of cues in the
-        lead statement (its first n_lead characters) and in the details, the share of the
-        details' sentences with its cues; then the text's length and number of sentences."""
+    def _cue_counts(self, n_tokens: int, found: list[tuple[str, int, int]], idx: list[int] | None, n_lead: int,
+                    body: str) -> tuple[list[int], list[int], list[int], int, int]:
+        """Per category, the cues in the lead statement (its first n_lead characters) and in
+        the details, and the details' sentences with its cues; then the text's number of tokens
+        and of the details' sentences."""
         k = len(self.codes)
-        out = np.zeros(self.n_rules, dtype=np.float32)
         body_start = n_lead + 1 if n_lead else 0
         bounds = [body_start] + [body_start + m.end() for m in _SEGMENT.finditer(body)]
-        n_segments = len(bounds)
-        in_lead = np.zeros(k)
-        in_body = np.zeros(k)
+        in_lead, in_body = [0] * k, [0] * k
         seen: set[tuple[int, int]] = set()
-        if found:
-            for code, start, _ in found:
-                j = self.index[code]
-                char = int(idx[start])
-                if char < n_lead:
-                    in_lead[j] += 1
-                else:
-                    in_body[j] += 1
-                    seen.add((j, bisect.bisect_right(bounds, char)))
-        share = np.zeros(k)
+        for code, start, _ in found:
+            j = self.index[code]
+            char = idx[start]
+            if char < n_lead:
+                in_lead[j] += 1
+            else:
+                in_body[j] += 1
+                seen.add((j, bisect.bisect_right(bounds, char)))
+        share = [0] * k
         for j, _ in seen:
             share[j] += 1
-        out[:k] = np.log1p(in_lead)
-        out[k:2 * k] = np.log1p(in_body)
-        out[2 * k:3 * k] = share / n_segments
-        out[3 * k] = np.log1p(len(doc)) / 8
-        out[3 * k + 1] = np.log1p(n_segments) / 4
+        return in_lead, in_body, share, n_tokens, len(bounds)
+
+    def _signals(self, counts: list[tuple[list[int], list[int], list[int], int, int]]) -> np.ndarray:
+        """The rule signals of each observation from its `_cue_counts`: per category the log
+        count of cues in the lead statement and in the details, the share of the details'
+        sentences with its cues; then the text's length and number of sentences."""
+        k = len(self.codes)
+        out = np.zeros((len(counts), self.n_rules), dtype=np.float32)
+        if not counts:
+            return out
+        in_lead, in_body, share, n_tokens, n_segments = (np.array(c, dtype=np.float64) for c in zip(*counts))
+        out[:, :k] = np.log1p(in_lead)
+        out[:, k:2 * k] = np.log1p(in_body)
+        out[:, 2 * k:3 * k] = share / n_segments[:, None]
+        out[:, 3 * k] = np.log1p(n_tokens) / 8
+        out[:, 3 * k + 1] = np.log1p(n_segments) / 4
         return out
 
 
-def _evidence(text: str, idx: np.ndarray | None, found: list[tuple[str, int, int]]) -> dict[str, dict[str, int]]:
+def _evidence(text: str, idx: list[int] | None, found: list[tuple[str, int, int]]) -> dict[str, dict[str, int]]:
     """The cues found in a text (`found` as token offsets, `idx` the tokens' character
     offsets), as {category: {phrase: count}} in order of first mention."""
     out: dict[str, dict[str, int]] = {}

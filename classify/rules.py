@@ -530,16 +530,16 @@ class CategoryCues:
 def _longest(n_tokens: int, matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """The matches that no longer match overlaps, in text order (a phrase listed under
     several categories keeps all of its labels)."""
-    taken: dict[tuple[int, int], set[int]] = {}
-    covered: list[tuple[int, int] | None] = [None] * n_tokens
-    for label, start, end in sorted(set(matches), key=lambda m: (m[1] - m[2], m[1])):
-        owners = {covered[i] for i in range(start, end)} - {None}
-        if owners and owners != {(start, end)}:
-            continue
-        taken.setdefault((start, end), set()).add(label)
-        for i in range(start, end):
-            covered[i] = (start, end)
-    return [(label, s, e) for (s, e), labels in sorted(taken.items()) for label in sorted(labels)]
+    labels: dict[tuple[int, int], set[int]] = {}
+    for label, start, end in matches:
+        labels.setdefault((start, end), set()).add(label)
+    covered = bytearray(n_tokens)
+    taken = []
+    for start, end in sorted(labels, key=lambda span: (span[0] - span[1], span[0])):  # longest first
+        if covered.find(1, start, end) < 0:
+            covered[start:end] = b"\x01" * (end - start)
+            taken.append((start, end))
+    return [(label, s, e) for s, e in sorted(taken) for label in sorted(labels[s, e])]
 
 
 # The tokenizer of the cue pipeline: words split at spaces, at brackets, quotes and
