@@ -121,7 +121,6 @@ FORM_WORDS = frozenset("""
     your firm firms company site observed observation observations inspection specifically example
     examples including following noted
 """.split())
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:])")
 _LEADING_PUNCT = re.compile(r"^[\s.,;:'’]+")
 _NAME_STOP = frozenset("the of and for dba inc llc ltd co corp limited pvt company".split())
 
@@ -169,9 +168,11 @@ def clean_text(text: str | None, firm_name: str | None = None) -> str:
     for literals, pattern in _STOCK:
         if any(lit in text for lit in literals):
             text = pattern.sub(" ", text)
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    text = _LEADING_PUNCT.sub("", text)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    for mark in ".,;:":  # no space before a mark (a regex starting with \s+ is slow)
+        if " " + mark in text:
+            text = text.replace(" " + mark, mark)
+    return _LEADING_PUNCT.sub("", text)
 
 
 def _split_citation(item: Item) -> tuple[str, str]:
@@ -338,6 +339,8 @@ class Featurizer:
         # Each word's hashed character n-grams ("char_wb" n-grams never cross a word's edge),
         # hashed once: lead statements are a few dozen standard wordings.
         self._word_grams: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # And the words the word analyzer finds in each space-separated token, once.
+        self._token_words: dict[str, list[str]] = {}
         self.nlp = rules.cue_nlp()
         self.index = {c: i for i, c in enumerate(self.codes)}
 
@@ -368,12 +371,27 @@ class Featurizer:
             if cat:
                 provision[row, self.index[cat]] = 1.0
         return Features(
-            words=self._word_hasher.transform(Counter(self._word_analyzer(t)) for t in texts).tocsr(),
+            words=self._word_hasher.transform(self._word_counts(t) for t in texts).tocsr(),
             lead=self._char_counts([lead or body[:200] for lead, body in zip(leads, bodies)]),
             rules=signals,
             provision=provision,
             cues=evidence,
         )
+
+    def _word_counts(self, text: str) -> Counter:
+        """The word analyzer's words of `text`, counted, found token by token (its words are
+        letters only, so none spans a space; and "\\b" holds at a token's edges as at a
+        space)."""
+        if len(self._token_words) > _WORD_GRAMS_MAX:
+            self._token_words.clear()
+        known = self._token_words
+        words: list[str] = []
+        for token in text.lower().split():
+            found = known.get(token)
+            if found is None:
+                found = known[token] = self._word_analyzer(token)
+            words += found
+        return Counter(words)
 
     def _char_counts(self, texts: list[str]) -> sp.csr_matrix:
         """Hashed character n-gram counts of each text, as the char_wb HashingVectorizer
@@ -534,19 +552,34 @@ class Model:
                                   {c: float(p[row, j]) for j, c in enumerate(self.classes)}, f.cues[row]))
         return out
 
-    def _weights(self, name: str, n_hashed: int) -> tuple[sp.csr_matrix, np.ndarray]:
-        """A head's coefficients split in two, made once: those of the hashed columns as a
-        sparse (features x classes) matrix (most columns are unused, and a dense product
-        would copy them all each time), those of the dense features as an array."""
+    def _weights(self, name: str, n_hashed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A head's coefficients, made once: each hashed column's row among the columns in
+        use (-1 where unused), their coefficients as a dense (columns in use x classes)
+        array, and those of the dense features. Most hashed columns are unused: a dense
+        product over all of them would copy them each time, and a sparse one looks each up in
+        a matrix of a quarter of a million rows."""
         cache = self.__dict__.setdefault("_split_weights", {})
         if name not in cache:
             coef = getattr(self, f"{name}_coef")
-            cache[name] = (sp.csr_matrix(coef[:, :n_hashed].T), np.ascontiguousarray(coef[:, n_hashed:].T))
+            used = np.flatnonzero(np.any(coef[:, :n_hashed] != 0, axis=0))
+            row = np.full(n_hashed, -1, dtype=np.int32)
+            row[used] = np.arange(len(used), dtype=np.int32)
+            cache[name] = (row, np.ascontiguousarray(coef[:, used].T), np.ascontiguousarray(coef[:, n_hashed:].T))
         return cache[name]
 
     def _linear(self, name: str, hashed: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
-        w_hashed, w_dense = self._weights(name, hashed.shape[1])
-        return (hashed @ w_hashed).toarray() + dense @ w_dense + getattr(self, f"{name}_intercept")
+        """A head's scores: `hashed` (TF-IDF of hashed n-grams) and `dense` times its
+        coefficients, plus its intercept. The hashed columns not in use are dropped first;
+        the sum runs over each row's columns in order, as scipy's sparse product does."""
+        row_of, w_hashed, w_dense = self._weights(name, hashed.shape[1])
+        n = hashed.shape[0]
+        j = row_of[hashed.indices]
+        keep = j >= 0
+        rows = np.repeat(np.arange(n), np.diff(hashed.indptr))
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+        used = sp.csr_matrix((hashed.data[keep], j[keep], indptr), shape=(n, w_hashed.shape[0]))
+        return used @ w_hashed + dense @ w_dense + getattr(self, f"{name}_intercept")
 
     def predict_features(self, f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(primary head probabilities, primary one-hot used, category probabilities)."""

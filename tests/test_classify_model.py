@@ -36,6 +36,40 @@ def test_clean_text_keeps_cue_words_of_the_firm_name():
     assert clean_text("HALDEN's sterile vials.", firm_name="Halden Sterile Supply") == "sterile vials."
 
 
+# --- features ---------------------------------------------------------------------------------
+
+# Text that tests the fast paths' assumptions: punctuation, digits and underscores against
+# letters, hyphens, apostrophes, tabs, no-break and other Unicode spaces, accents, upper case.
+AWKWARD = [
+    "", "   ", "a", "Hood-7 was not cleaned; ISO-5/7 (b)(4) and so_on, X2 and 2X.",
+    "Nettoyage\u00a0des\u2003hottes\tpas fait \u00e9t\u00e9 Stra\u00dfe \u0130stanbul",
+    "don't, firm's, 'quoted' \u201cdouble\u201d end.\n\nNew paragraph\x1cfield",
+]
+
+
+def test_fast_word_and_char_counts_are_scikit_learns():
+    """The featurizer counts a text's words token by token and its character n-grams word by
+    word, each hashed once; what it counts must be what the HashingVectorizers it stands in
+    for count (predictions depend on it, and the shipped model was fitted on them)."""
+    from collections import Counter
+
+    from sklearn.feature_extraction import FeatureHasher
+
+    featurizer = model_module.Featurizer(model_module.Config())
+    texts = AWKWARD + [lab.full_text for lab in read_labels()[:200]]
+    for text in texts:
+        assert featurizer._word_counts(text) == Counter(featurizer._word_analyzer(text)), text
+    hasher = FeatureHasher(featurizer.config.char_features, input_type="string", alternate_sign=False,
+                           dtype=np.float32)
+    for batch in (texts[:7], texts[3:], texts):  # cold, then with words seen before
+        expected = hasher.transform(featurizer._char_analyzer(t) for t in batch).tocsr()
+        got = featurizer._char_counts(batch)
+        assert got.shape == expected.shape
+        assert np.array_equal(got.indptr, expected.indptr)
+        assert np.array_equal(got.indices, expected.indices)
+        assert np.array_equal(got.data, expected.data)
+
+
 # --- our own labels ---------------------------------------------------------------------------
 
 
