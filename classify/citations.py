@@ -328,6 +328,7 @@ class _Index:
     words: _Space
     chars: _Space
     stems: list[frozenset[str]]  # word stems of each wording
+    section: np.ndarray  # per wording, a number for its section ("211.42" of "211.42(c)(10)")
 
 
 @lru_cache(maxsize=1)
@@ -355,6 +356,7 @@ def _index() -> _Index:
         words=_Space(word_terms, penalise_unseen=True),
         chars=_Space([_char_terms(t) for t in token_lists], penalise_unseen=False, max_df=CHAR_MAX_DF),
         stems=[frozenset(k for k in terms if " " not in k) for terms in word_terms],
+        section=np.unique([_paragraphs(p)[0] for p in provisions], return_inverse=True)[1],
     )
 
 
@@ -439,11 +441,7 @@ def _choose(best: int, rank: np.ndarray, stems: frozenset[str], index: _Index) -
     211.42(c), not whichever of (c)(1) to (c)(9) says the least; and a paragraph beats its
     tied section only with some of its own words.
     """
-    section = _paragraphs(index.provisions[best])[0]
-    tied = [
-        int(i) for i in np.flatnonzero(rank >= rank[best] - TIE)
-        if _paragraphs(index.provisions[i])[0] == section
-    ]
+    tied = np.flatnonzero((rank >= rank[best] - TIE) & (index.section == index.section[best])).tolist()
     if len({index.provisions[i] for i in tied}) == 1:
         return index.provisions[best], best
     supported = [
