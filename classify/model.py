@@ -487,17 +487,22 @@ def _fit_idf(counts: sp.csr_matrix, min_df: int, vocabulary_rows: np.ndarray | N
 
 
 def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear TF times IDF, rows L2-normalised (in numpy: scipy's operators cost more
-    than the arithmetic for the few rows of one document)."""
+    """Sublinear TF times IDF, rows L2-normalised."""
+    # Dropped features (IDF 0) stay as explicit zeros: eliminate_zeros() would edit the
+    # index arrays shared with `counts` in place.
+    return sp.csr_matrix((_tfidf_data(counts, idf), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
+
+
+def _tfidf_data(counts: sp.csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """The values of `_tfidf(counts, idf)`, in the order of `counts.data` (in numpy:
+    scipy's operators cost more than the arithmetic for the few rows of one document)."""
     data = ((1.0 + np.log(counts.data)) * idf[counts.indices]).astype(np.float32)
     lengths = np.diff(counts.indptr)
     rows = np.repeat(np.arange(counts.shape[0]), lengths)
     norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
     norms[norms == 0] = 1.0
     data /= norms[rows].astype(np.float32)
-    # Dropped features (IDF 0) stay as explicit zeros: eliminate_zeros() would edit the
-    # index arrays shared with `counts` in place.
-    return sp.csr_matrix((data, counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
+    return data
 
 
 # --- the model --------------------------------------------------------------------------------
@@ -567,30 +572,30 @@ class Model:
             cache[name] = (row, np.ascontiguousarray(coef[:, used].T), np.ascontiguousarray(coef[:, n_hashed:].T))
         return cache[name]
 
-    def _linear(self, name: str, hashed: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
-        """A head's scores: `hashed` (TF-IDF of hashed n-grams) and `dense` times its
+    def _linear(self, name: str, counts: sp.csr_matrix, idf: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """A head's scores: the TF-IDF of `counts` (hashed n-grams) and `dense` times its
         coefficients, plus its intercept. The hashed columns not in use are dropped first;
         the sum runs over each row's columns in order, as scipy's sparse product does."""
-        row_of, w_hashed, w_dense = self._weights(name, hashed.shape[1])
-        n = hashed.shape[0]
-        j = row_of[hashed.indices]
+        row_of, w_hashed, w_dense = self._weights(name, counts.shape[1])
+        n = counts.shape[0]
+        j = row_of[counts.indices]
         keep = j >= 0
-        rows = np.repeat(np.arange(n), np.diff(hashed.indptr))
+        rows = np.repeat(np.arange(n), np.diff(counts.indptr))
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
-        used = sp.csr_matrix((hashed.data[keep], j[keep], indptr), shape=(n, w_hashed.shape[0]))
+        used = sp.csr_matrix((_tfidf_data(counts, idf)[keep], j[keep], indptr), shape=(n, w_hashed.shape[0]))
         return used @ w_hashed + dense @ w_dense + getattr(self, f"{name}_intercept")
 
     def predict_features(self, f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(primary head probabilities, primary one-hot used, category probabilities)."""
-        p_primary = _softmax(self._linear("primary", _tfidf(f.lead, self.idf_lead), _primary_dense(f, self.config)))
+        p_primary = _softmax(self._linear("primary", f.lead, self.idf_lead, _primary_dense(f, self.config)))
         matched = f.provision.any(axis=1)[:, None]
         primary = np.where(matched, f.provision, _onehot(p_primary.argmax(axis=1), len(self.classes)))
         p_text, p_cues = self._heads(f, primary)
         return p_primary, primary, self.blend * p_text + (1.0 - self.blend) * p_cues
 
     def _heads(self, f: Features, primary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        p_text = _sigmoid(self._linear("text", _tfidf(f.words, self.idf_words), _text_dense(f, self.config)))
+        p_text = _sigmoid(self._linear("text", f.words, self.idf_words, _text_dense(f, self.config)))
         rows = _cue_rows(f.rules, primary, self.prior)
         p_cues = _sigmoid(rows @ self.cue_coef + self.cue_intercept)
         return p_text, p_cues
