@@ -114,8 +114,7 @@ def main(argv=None) -> int:
         # as a fresh process would: no citation memory, and the featurizer's memory of each
         # word's hashed n-grams and each token's words emptied too (spaCy's vocabulary stays)
         classify.match_citation_cached.cache_clear()
-        featurizer._word_grams.clear()
-        featurizer._token_words.clear()
+        featurizer.forget_words()
         for firm, obs in docs:
             classifier.classify(obs, firm)
 

@@ -295,7 +295,7 @@ class Config:
 
 # Letters only: numbers, lot codes and dates say nothing of the subject.
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
-# Words whose hashed character n-grams a Featurizer keeps (Featurizer._char_counts).
+# Words (and tokens) a Featurizer remembers the hashed character n-grams (and words) of, at most.
 _WORD_GRAMS_MAX = 200_000
 
 
@@ -378,12 +378,17 @@ class Featurizer:
             cues=evidence,
         )
 
+    def forget_words(self) -> None:
+        """Empty the memory of each word's hashed character n-grams and each token's words."""
+        self._word_grams.clear()
+        self._token_words.clear()
+
     def _word_counts(self, text: str) -> Counter:
         """The word analyzer's words of `text`, counted, found token by token (its words are
         letters only, so none spans a space; and "\\b" holds at a token's edges as at a
         space)."""
         if len(self._token_words) > _WORD_GRAMS_MAX:
-            self._token_words.clear()
+            self.forget_words()
         known = self._token_words
         words: list[str] = []
         for token in text.lower().split():
@@ -398,7 +403,7 @@ class Featurizer:
         counts them (it lower-cases the text and takes the grams of each word apart), made
         from the counts of its words."""
         if len(self._word_grams) > _WORD_GRAMS_MAX:
-            self._word_grams.clear()
+            self.forget_words()
         words = [text.lower().split() for text in texts]
         new = list(dict.fromkeys(w for ws in words for w in ws if w not in self._word_grams))
         if new:
