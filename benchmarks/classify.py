@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import classify  # noqa: E402
 from classify import Classifier, citation_of  # noqa: E402
 from classify import model as model_module  # noqa: E402
-from classify.citations import match_citation  # noqa: E402
+from classify.citations import match_citations  # noqa: E402
 from extract.records import Observation  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "data" / "483s" / "pdfs"
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     classifier.classify(observations[:50])  # warm-up: spaCy's vocabulary, lazy imports
 
     def whole():
-        classify.match_citation_cached.cache_clear()
+        classify.citation_memory.clear()
         for firm, obs in docs:
             classifier.classify(obs, firm)
 
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     def whole_cold():
         # as a fresh process would: no citation memory, and the featurizer's memory of each
         # word's hashed n-grams and each token's words emptied too (spaCy's vocabulary stays)
-        classify.match_citation_cached.cache_clear()
+        classify.citation_memory.clear()
         featurizer.forget_words()
         for firm, obs in docs:
             classifier.classify(obs, firm)
@@ -122,9 +122,9 @@ def main(argv=None) -> int:
         for firm, obs in docs:
             forgetful.classify(obs, firm)
 
-    def citations():
-        for o in observations:
-            match_citation(citation_of(o))
+    def citations():  # each document's together, as the classifier matches them
+        for _, obs in docs:
+            match_citations([citation_of(o) for o in obs])
 
     items = [model_module.Item(text=o.text or "", citation=o.citation, provision=None, firm_name=firm)
              for firm, obs in docs for o in obs]

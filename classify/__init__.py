@@ -35,7 +35,7 @@ from extract.records import Document, Observation
 
 from . import model as model_module
 from . import rules
-from .citations import LIBRARY_PATH, CitationMatch, match_citation
+from .citations import LIBRARY_PATH, CitationMatch, match_citations
 from .taxonomy import TAXONOMY_PATH, category_for_cfr, codes
 
 # Bumped when the code of classification changes what it produces for the same model, library,
@@ -54,12 +54,37 @@ REVIEW_BAND = (0.5, 1.5)
 _OPENING_CHARS = 400
 
 
-# Most 483s repeat a few dozen standard citations word for word, and matching one is a third
-# of the time of classifying an observation: each distinct wording is matched once.
-@lru_cache(maxsize=8192)
-def match_citation_cached(text: str | None) -> CitationMatch | None:
-    """`citations.match_citation`, remembered for the last 8,192 distinct citations."""
-    return match_citation(text)
+class CitationMemory:
+    """Each distinct citation's match, remembered for the last `size` distinct citations used:
+    most 483s repeat a few dozen standard citations word for word, and matching one is a
+    third of the time of classifying an observation. Those not remembered are matched
+    together (`citations.match_citations`)."""
+
+    def __init__(self, size: int = 8192):
+        self.size = size
+        self._known: dict[str | None, CitationMatch | None] = {}
+
+    def match(self, texts: Sequence[str | None]) -> list[CitationMatch | None]:
+        known = self._known
+        new = [t for t in dict.fromkeys(texts) if t not in known]
+        if new:
+            known.update(zip(new, match_citations(new)))
+        out = []
+        for text in texts:
+            out.append(known.pop(text))  # put back last: the least recently used go first
+            known[text] = out[-1]
+        while len(known) > self.size:
+            del known[next(iter(known))]
+        return out
+
+    def clear(self) -> None:
+        self._known.clear()
+
+
+# The process's memory of citations, shared by its classifiers.
+citation_memory = CitationMemory()
+
+
 # Rules-only fallback: a category is present where this share of the details' sentences
 # carry its cues.
 _RULES_SHARE = 0.3
@@ -102,7 +127,7 @@ class Classifier:
 
     `model` is a fitted classify.model.Model; by default the project's shipped model, or none
     (rules only) when there is no model file. `remember_citations` matches each distinct
-    citation wording once per process.
+    citation wording once per process (`citation_memory`).
     """
 
     def __init__(self, model: model_module.Model | None = None, use_shipped: bool = True,
@@ -113,7 +138,7 @@ class Classifier:
             except model_module.ModelError as ex:
                 warnings.warn(f"{ex}; classifying with the category cues alone", stacklevel=2)
         self.model = model
-        self.match = match_citation_cached if remember_citations else match_citation
+        self.memory = citation_memory if remember_citations else None
         self.codes = codes()
         # the cue features the rules-only path classifies with
         self._featurizer = None if model else model_module.Featurizer(model_module.Config())
@@ -137,7 +162,8 @@ class Classifier:
 
     def classify(self, observations: Sequence[Observation], firm_name: str | None = None) -> list[Classification]:
         """Classify observations (one document's, or any) without changing them."""
-        matches: list[CitationMatch | None] = [self.match(citation_of(o)) for o in observations]
+        texts = [citation_of(o) for o in observations]
+        matches = self.memory.match(texts) if self.memory else match_citations(texts)
         items = [
             model_module.Item(text=o.text or "", citation=o.citation, provision=m.provision if m else None,
                               firm_name=firm_name)
@@ -200,7 +226,7 @@ def observation_example(obs: Observation, firm_name: str | None, primary: str, c
                         group: str, source: str) -> model_module.Example:
     """A training example of an extracted observation: its text and citation, the provision
     its citation matches (as when it is classified) and the given labels."""
-    m = match_citation_cached(citation_of(obs))
+    m = citation_memory.match([citation_of(obs)])[0]
     return model_module.Example(text=obs.text or "", citation=obs.citation, provision=m.provision if m else None,
                                 firm_name=firm_name, primary=primary, categories=tuple(categories), group=group,
                                 source=source)

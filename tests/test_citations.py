@@ -8,6 +8,7 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classify import citations
@@ -281,6 +282,37 @@ def test_abbreviations_and_synonyms(text, provision):
 def test_score_is_between_zero_and_one():
     m = match_citation(library()[5].wordings[0])
     assert 0.0 < m.score <= 1.0
+
+
+def _mixed_citations() -> list[str | None]:
+    """Wordings of the library, OCR-damaged too, paraphrases, and what matches nothing."""
+    texts = [p.wordings[0] for p in library()[::5] if p.wordings]
+    texts += [ocr_noise(t) for t in texts] + [text for text, _ in PARAPHRASES]
+    return texts + ["", None, "   ", "ab", "The firm's address is 100 Main Street.", "Cleaning is deficient [21 CFR 211.67]."]
+
+
+def test_citations_matched_together_match_as_one_by_one():
+    # A document's citations are scored in one batch; each must come out as it does alone
+    # (provision, score to the last digit, wording), whatever else is in the batch.
+    texts = _mixed_citations()
+    alone = [match_citation(t) for t in texts]
+    assert sum(m is not None for m in alone) > len(texts) / 2
+    for size in (2, 7, len(texts)):
+        together = [m for i in range(0, len(texts), size) for m in citations.match_citations(texts[i:i + size])]
+        assert together == alone
+    assert citations.match_citations([]) == []
+
+
+def test_character_ngrams_looked_up_by_number_give_the_same_vectors():
+    index = citations._index()
+    token_lists = [citations._repair(citations._raw_tokens(t), index) for t in _mixed_citations() if t]
+    token_lists += [[], ["ab"], ["abc"], ["qx90", "zz"]]
+    vectors = citations._char_vectors(token_lists, index)
+    assert len(vectors) == len(token_lists)
+    for tokens, (idx, w) in zip(token_lists, vectors):
+        want_idx, want_w = index.chars.vector(citations._char_terms(tokens))
+        assert idx.dtype == want_idx.dtype and w.dtype == want_w.dtype
+        assert np.array_equal(idx, want_idx) and np.array_equal(w, want_w)
 
 
 # Paraphrases written for these tests, as investigators word citations in their own way

@@ -84,6 +84,33 @@ def test_the_cues_found_come_with_the_classification(classifier):
     assert set(obs.to_json()["category_cues"]) == set(obs.categories) & set(result.cues)
 
 
+def test_the_citation_memory_matches_each_distinct_citation_once(monkeypatch):
+    import classify
+    from classify import citations
+
+    asked = []
+
+    def counting(texts):
+        asked.append(list(texts))
+        return citations.match_citations(texts)
+
+    monkeypatch.setattr(classify, "match_citations", counting)
+    memory = classify.CitationMemory(size=2)
+    a = "Equipment is not cleaned and maintained at appropriate intervals."
+    b = "Laboratory records do not include complete data derived from all tests."
+    c = "There is no quality control unit."
+    assert memory.match([a, b, a]) == citations.match_citations([a, b, a])
+    assert asked == [[a, b]]  # each distinct text once, in one batch
+    assert memory.match([a])[0].provision == "211.67(a)" and len(asked) == 1
+    # two remembered at most, the least recently used forgotten: b, not a
+    memory.match([c])
+    memory.match([a])
+    assert asked == [[a, b], [c]]
+    assert memory.match([b])[0].provision == "211.194(a)" and asked[-1] == [b]
+    memory.clear()
+    assert memory.match([c, None])[1] is None and asked[-1] == [c, None]
+
+
 def test_without_a_model_the_cues_classify(recwarn):
     rules_only = Classifier(use_shipped=False)
     obs = observation("The hoods were dirty.", "Specifically, the ISO 5 hood had residue and was not disinfected "
