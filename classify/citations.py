@@ -279,15 +279,7 @@ def _char_vectors(token_lists: list[list[str]], index: "_Index") -> list[tuple[n
     hit = known[at] == numbers  # n-grams of the space (unseen and common ones are passed over)
     keys, tf = np.unique(query[hit] * len(space.idf) + ids[at[hit]], return_counts=True)
     bounds = np.searchsorted(keys // len(space.idf), np.arange(len(token_lists) + 1))
-    out = []
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        if a == b:
-            out.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
-            continue
-        idx = keys[a:b] % len(space.idf)
-        w = (1.0 + np.log(tf[a:b])) * space.idf[idx]
-        out.append((idx, w / math.sqrt(float(w @ w))))
-    return out
+    return [space.weigh(keys[a:b] % len(space.idf), tf[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 _UNSEEN, _COMMON = -1, -2
@@ -335,15 +327,17 @@ class _Space:
                 known[j] = n
             elif j == _UNSEEN and self.penalise_unseen and " " not in t:  # unseen words, not pairs
                 unseen += (1.0 + math.log(n)) ** 2
-        if not known:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
         idx = np.array(sorted(known), dtype=np.int64)
-        tf = np.array([known[j] for j in idx.tolist()], dtype=np.int64)
+        return self.weigh(idx, np.array([known[j] for j in idx.tolist()], dtype=np.int64), unseen)
+
+    def weigh(self, idx: np.ndarray, tf: np.ndarray, unseen: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """`idx` and the normalised weights of those terms, counted `tf` times; `unseen` is the
+        sum of (1 + log n)^2 over the unseen words, counted in the norm with penalise_unseen."""
         w = (1.0 + np.log(tf)) * self.idf[idx]
         norm2 = float(w @ w)
         if self.penalise_unseen:
             norm2 += unseen * self.unseen_idf**2
-        return idx, w / math.sqrt(norm2)
+        return idx, w / math.sqrt(norm2) if norm2 else w
 
     def scores(self, vectors: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         """For each of the queries' `vector`s, the cosine with every wording and the share of

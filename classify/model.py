@@ -495,19 +495,20 @@ def _tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF times IDF, rows L2-normalised."""
     # Dropped features (IDF 0) stay as explicit zeros: eliminate_zeros() would edit the
     # index arrays shared with `counts` in place.
-    return sp.csr_matrix((_tfidf_data(counts, idf), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
+    return sp.csr_matrix((_tfidf_data(counts, idf)[0], counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
 
 
-def _tfidf_data(counts: sp.csr_matrix, idf: np.ndarray) -> np.ndarray:
-    """The values of `_tfidf(counts, idf)`, in the order of `counts.data` (in numpy:
-    scipy's operators cost more than the arithmetic for the few rows of one document)."""
+def _tfidf_data(counts: sp.csr_matrix, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values of `_tfidf(counts, idf)`, in the order of `counts.data`, and the row of each
+    (in numpy: scipy's operators cost more than the arithmetic for the few rows of one
+    document)."""
     data = ((1.0 + np.log(counts.data)) * idf[counts.indices]).astype(np.float32)
     lengths = np.diff(counts.indptr)
     rows = np.repeat(np.arange(counts.shape[0]), lengths)
     norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
     norms[norms == 0] = 1.0
     data /= norms[rows].astype(np.float32)
-    return data
+    return data, rows
 
 
 # --- the model --------------------------------------------------------------------------------
@@ -585,10 +586,10 @@ class Model:
         n = counts.shape[0]
         j = row_of[counts.indices]
         keep = j >= 0
-        rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+        data, rows = _tfidf_data(counts, idf)
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
-        used = sp.csr_matrix((_tfidf_data(counts, idf)[keep], j[keep], indptr), shape=(n, w_hashed.shape[0]))
+        used = sp.csr_matrix((data[keep], j[keep], indptr), shape=(n, w_hashed.shape[0]))
         return used @ w_hashed + dense @ w_dense + getattr(self, f"{name}_intercept")
 
     def predict_features(self, f: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
