@@ -339,8 +339,9 @@ class Featurizer:
         # Each word's hashed character n-grams ("char_wb" n-grams never cross a word's edge),
         # hashed once: lead statements are a few dozen standard wordings.
         self._word_grams: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        # And the words the word analyzer finds in each space-separated token, once.
-        self._token_words: dict[str, list[str]] = {}
+        # And the hashed columns of the words the word analyzer finds in each space-separated
+        # token, once.
+        self._token_columns: dict[str, list[int]] = {}
         self.nlp = rules.cue_nlp()
         self.index = {c: i for i, c in enumerate(self.codes)}
 
@@ -371,7 +372,7 @@ class Featurizer:
             if cat:
                 provision[row, self.index[cat]] = 1.0
         return Features(
-            words=self._word_hasher.transform(self._word_counts(t) for t in texts).tocsr(),
+            words=self._word_counts(texts),
             lead=self._char_counts([lead or body[:200] for lead, body in zip(leads, bodies)]),
             rules=signals,
             provision=provision,
@@ -381,22 +382,44 @@ class Featurizer:
     def forget_words(self) -> None:
         """Empty the memory of each word's hashed character n-grams and each token's words."""
         self._word_grams.clear()
-        self._token_words.clear()
+        self._token_columns.clear()
 
-    def _word_counts(self, text: str) -> Counter:
-        """The word analyzer's words of `text`, counted, found token by token (its words are
-        letters only, so none spans a space; and "\\b" holds at a token's edges as at a
-        space)."""
-        if len(self._token_words) > _WORD_GRAMS_MAX:
+    def _word_counts(self, texts: list[str]) -> sp.csr_matrix:
+        """Hashed word counts of each text, as the word HashingVectorizer counts them, found
+        token by token (its words are letters only, so none spans a space, and "\\b" holds at
+        a token's edges as at a space): each token's words are hashed once, in a batch, and a
+        text's columns are counted in numpy, not through a Counter and FeatureHasher."""
+        if self.config.word_ngrams != (1, 1):  # word pairs span tokens
+            return self.words.transform(texts).tocsr()
+        if len(self._token_columns) > _WORD_GRAMS_MAX:
             self.forget_words()
-        known = self._token_words
-        words: list[str] = []
-        for token in text.lower().split():
-            found = known.get(token)
-            if found is None:
-                found = known[token] = self._word_analyzer(token)
-            words += found
-        return Counter(words)
+        known = self._token_columns
+        tokens = [text.lower().split() for text in texts]
+        new = list(dict.fromkeys(t for ts in tokens for t in ts if t not in known))
+        if new:
+            words = [self._word_analyzer(t) for t in new]
+            distinct = list(dict.fromkeys(w for ws in words for w in ws))
+            column = {}
+            if distinct:
+                hashed = self._word_hasher.transform({w: 1} for w in distinct).tocsr()  # a column a row
+                column = dict(zip(distinct, hashed.indices.tolist()))
+            for token, ws in zip(new, words):
+                known[token] = [column[w] for w in ws]  # a word twice in a token counts twice
+        n = self.config.word_features
+        columns: list[int] = []
+        lengths = []
+        for ts in tokens:
+            before = len(columns)
+            for token in ts:
+                columns += known[token]
+            lengths.append(len(columns) - before)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        unique, counts = np.unique(rows * n + np.array(columns, dtype=np.int64), return_counts=True)
+        rows = unique // n
+        indptr = np.zeros(len(texts) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return sp.csr_matrix((counts.astype(np.float32), (unique - rows * n).astype(np.int32), indptr),
+                             shape=(len(texts), n))
 
     def _char_counts(self, texts: list[str]) -> sp.csr_matrix:
         """Hashed character n-gram counts of each text, as the char_wb HashingVectorizer

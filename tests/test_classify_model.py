@@ -51,23 +51,27 @@ def test_fast_word_and_char_counts_are_scikit_learns():
     """The featurizer counts a text's words token by token and its character n-grams word by
     word, each hashed once; what it counts must be what the HashingVectorizers it stands in
     for count (predictions depend on it, and the shipped model was fitted on them)."""
-    from collections import Counter
-
     from sklearn.feature_extraction import FeatureHasher
 
     featurizer = model_module.Featurizer(model_module.Config())
     texts = AWKWARD + [lab.full_text for lab in read_labels()[:200]]
-    for text in texts:
-        assert featurizer._word_counts(text) == Counter(featurizer._word_analyzer(text)), text
+    for batch in ([t] for t in texts[:9]):  # one by one, then in batches with tokens seen before
+        _assert_same_csr(featurizer._word_counts(batch), featurizer.words.transform(batch).tocsr())
+    for batch in (texts[:7], texts[3:], texts, texts[::-1]):
+        _assert_same_csr(featurizer._word_counts(batch), featurizer.words.transform(batch).tocsr())
     hasher = FeatureHasher(featurizer.config.char_features, input_type="string", alternate_sign=False,
                            dtype=np.float32)
     for batch in (texts[:7], texts[3:], texts):  # cold, then with words seen before
         expected = hasher.transform(featurizer._char_analyzer(t) for t in batch).tocsr()
-        got = featurizer._char_counts(batch)
-        assert got.shape == expected.shape
-        assert np.array_equal(got.indptr, expected.indptr)
-        assert np.array_equal(got.indices, expected.indices)
-        assert np.array_equal(got.data, expected.data)
+        _assert_same_csr(featurizer._char_counts(batch), expected)
+
+
+def _assert_same_csr(got, expected):
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert got.data.dtype == expected.data.dtype
+    assert np.array_equal(got.data, expected.data)
 
 
 # --- our own labels ---------------------------------------------------------------------------
