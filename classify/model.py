@@ -105,15 +105,17 @@ def examples_sha256(examples: Sequence[Example]) -> str:
 # "(b)(7)(C)"; system headings printed above observations ("QUALITY SYSTEM"); "OBSERVATION 3";
 # repeat marks; "Specifically". Each pattern is applied only where its literal is in the text,
 # and none starts with \b or ignores case: either makes `re` try every position, and this
-# ran at a third of the time of the whole classifier.
+# ran at a third of the time of the whole classifier. Where they can, patterns open on their
+# literal, one pattern per way of writing it ("Specifically", "SPECIFICALLY"): `re` then skips
+# from one occurrence of it to the next, six times as fast as opening on "[Ss]".
 _STOCK: list[tuple[tuple[str, ...], re.Pattern]] = [
     (("(",), re.compile(r"\(\s*[bB]\s*\)\s*\(\s*\d\s*\)(?:\s*\(\s*[a-zA-Z]\s*\))?")),
     (("SYSTEM",), re.compile(r"[A-Z][A-Z,/& ]{2,}SYSTEMS?\b")),
-    (("bservation", "BSERVATION"), re.compile(r"(?:OBSERVATION|Observation)\s+\d+\b")),
+    *(((lit,), re.compile(lit + r"\s+\d+\b")) for lit in ("OBSERVATION", "Observation")),
     (("epeat", "EPEAT"), re.compile(
         r"(?:(?:[Tt]his|THIS)\s+(?:is|IS)\s+(?:a|A)\s+)?(?:[Rr]epeat|REPEAT)(?:ed|ED)?\s+"
         r"(?:[Oo]bservation|OBSERVATION)\b[^.]*\.?")),
-    (("pecifically", "PECIFICALLY"), re.compile(r"(?:[Ss]pecifically|SPECIFICALLY)\b[,:]?")),
+    *(((lit,), re.compile(lit + r"\b[,:]?")) for lit in ("Specifically", "specifically", "SPECIFICALLY")),
 ]
 # Words of the form that every category shares, left out of the word n-grams with the
 # English stop words.

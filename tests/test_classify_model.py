@@ -29,6 +29,13 @@ def test_clean_text_takes_out_the_form_and_the_firm():
     assert cleaned == "and sterile hood was dirty."
 
 
+def test_clean_text_takes_out_each_way_of_writing_the_stock_words():
+    for stock in ("Specifically,", "specifically:", "SPECIFICALLY", "Observation 12", "OBSERVATION\n3"):
+        assert clean_text(f"The hood, {stock} was dirty.") == "The hood, was dirty.", stock
+    # a word that only begins like them stays
+    assert clean_text("Specificallyish OBSERVATIONS 3 remain.") == "Specificallyish OBSERVATIONS 3 remain."
+
+
 def test_clean_text_keeps_cue_words_of_the_firm_name():
     # "Sterile" names the firm but is also what the observation is about
     assert clean_text("Halden Sterile Supply failed to validate the sterile filtration.",
