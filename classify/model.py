@@ -43,6 +43,7 @@ import zipfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -397,7 +398,7 @@ class Featurizer:
             self.forget_words()
         known = self._token_columns
         tokens = [text.lower().split() for text in texts]
-        new = list(dict.fromkeys(t for ts in tokens for t in ts if t not in known))
+        new = list(set().union(*tokens).difference(known))  # each is hashed alone: order is free
         if new:
             words = [self._word_analyzer(t) for t in new]
             distinct = list(dict.fromkeys(w for ws in words for w in ws))
@@ -408,15 +409,10 @@ class Featurizer:
             for token, ws in zip(new, words):
                 known[token] = [column[w] for w in ws]  # a word twice in a token counts twice
         n = self.config.word_features
-        columns: list[int] = []
-        lengths = []
-        for ts in tokens:
-            before = len(columns)
-            for token in ts:
-                columns += known[token]
-            lengths.append(len(columns) - before)
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        unique, counts = np.unique(rows * n + np.array(columns, dtype=np.int64), return_counts=True)
+        columns = [list(chain.from_iterable(map(known.__getitem__, ts))) for ts in tokens]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(c) for c in columns])
+        columns = np.fromiter(chain.from_iterable(columns), dtype=np.int64, count=len(rows))
+        unique, counts = np.unique(rows * n + columns, return_counts=True)
         rows = unique // n
         indptr = np.zeros(len(texts) + 1, dtype=np.int32)
         np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
