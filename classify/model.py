@@ -383,7 +383,7 @@ class Featurizer:
         )
 
     def forget_words(self) -> None:
-        """Empty the memory of each word's hashed character n-grams and each token's words."""
+        """Empty the memory of each word's hashed character n-grams and each token's word columns."""
         self._word_grams.clear()
         self._token_columns.clear()
 
@@ -409,14 +409,15 @@ class Featurizer:
             for token, ws in zip(new, words):
                 known[token] = [column[w] for w in ws]  # a word twice in a token counts twice
         n = self.config.word_features
-        columns = [list(chain.from_iterable(map(known.__getitem__, ts))) for ts in tokens]
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(c) for c in columns])
-        columns = np.fromiter(chain.from_iterable(columns), dtype=np.int64, count=len(rows))
-        unique, counts = np.unique(rows * n + columns, return_counts=True)
-        rows = unique // n
+        per_text = [list(chain.from_iterable(map(known.__getitem__, ts))) for ts in tokens]
+        text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(c) for c in per_text])
+        columns = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=len(text_of))
+        # (text, column) as one number, so that one np.unique counts them, sorted as CSR wants
+        cells, counts = np.unique(text_of * n + columns, return_counts=True)
+        row = cells // n
         indptr = np.zeros(len(texts) + 1, dtype=np.int32)
-        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
-        return sp.csr_matrix((counts.astype(np.float32), (unique - rows * n).astype(np.int32), indptr),
+        np.cumsum(np.bincount(row, minlength=len(texts)), out=indptr[1:])
+        return sp.csr_matrix((counts.astype(np.float32), (cells - row * n).astype(np.int32), indptr),
                              shape=(len(texts), n))
 
     def _char_counts(self, texts: list[str]) -> sp.csr_matrix:
