@@ -108,15 +108,19 @@ def examples_sha256(examples: Sequence[Example]) -> str:
 # and none starts with \b or ignores case: either makes `re` try every position, and this
 # ran at a third of the time of the whole classifier. Where they can, patterns open on their
 # literal, one pattern per way of writing it ("Specifically", "SPECIFICALLY"): `re` then skips
-# from one occurrence of it to the next, six times as fast as opening on "[Ss]".
-_STOCK: list[tuple[tuple[str, ...], re.Pattern]] = [
-    (("(",), re.compile(r"\(\s*[bB]\s*\)\s*\(\s*\d\s*\)(?:\s*\(\s*[a-zA-Z]\s*\))?")),
-    (("SYSTEM",), re.compile(r"[A-Z][A-Z,/& ]{2,}SYSTEMS?\b")),
-    *(((lit,), re.compile(lit + r"\s+\d+\b")) for lit in ("OBSERVATION", "Observation")),
-    (("epeat", "EPEAT"), re.compile(
+# from one occurrence of it to the next, six times as fast as opening on "[Ss]". A repeat
+# mark can open on "This is a", so its pattern cannot open on a literal: it is applied only
+# where the word is followed by "observation", found first by patterns that do.
+_NEAR_REPEAT = tuple(re.compile(lit + r"(?:ed|ED)?\s+(?:[Oo]bservation|OBSERVATION)") for lit in ("epeat", "EPEAT"))
+# (literals, patterns that must also find something, or none; the pattern to take out)
+_STOCK: list[tuple[tuple[str, ...], tuple[re.Pattern, ...], re.Pattern]] = [
+    (("(",), (), re.compile(r"\(\s*[bB]\s*\)\s*\(\s*\d\s*\)(?:\s*\(\s*[a-zA-Z]\s*\))?")),
+    (("SYSTEM",), (), re.compile(r"[A-Z][A-Z,/& ]{2,}SYSTEMS?\b")),
+    *(((lit,), (), re.compile(lit + r"\s+\d+\b")) for lit in ("OBSERVATION", "Observation")),
+    (("epeat", "EPEAT"), _NEAR_REPEAT, re.compile(
         r"(?:(?:[Tt]his|THIS)\s+(?:is|IS)\s+(?:a|A)\s+)?(?:[Rr]epeat|REPEAT)(?:ed|ED)?\s+"
         r"(?:[Oo]bservation|OBSERVATION)\b[^.]*\.?")),
-    *(((lit,), re.compile(lit + r"\b[,:]?")) for lit in ("Specifically", "specifically", "SPECIFICALLY")),
+    *(((lit,), (), re.compile(lit + r"\b[,:]?")) for lit in ("Specifically", "specifically", "SPECIFICALLY")),
 ]
 # Words of the form that every category shares, left out of the word n-grams with the
 # English stop words.
@@ -168,8 +172,8 @@ def clean_text(text: str | None, firm_name: str | None = None) -> str:
         lower = text.lower()
         if any(w in lower for w in look_for):
             text = names.sub(" ", text)
-    for literals, pattern in _STOCK:
-        if any(lit in text for lit in literals):
+    for literals, near, pattern in _STOCK:
+        if any(lit in text for lit in literals) and (not near or any(p.search(text) for p in near)):
             text = pattern.sub(" ", text)
     text = " ".join(text.split())
     for mark in ".,;:":  # no space before a mark (a regex starting with \s+ is slow)

@@ -36,6 +36,15 @@ def test_clean_text_takes_out_each_way_of_writing_the_stock_words():
     assert clean_text("Specificallyish OBSERVATIONS 3 remain.") == "Specificallyish OBSERVATIONS 3 remain."
 
 
+def test_clean_text_takes_out_each_way_of_writing_a_repeat_mark():
+    for mark in ("This is a repeat observation.", "THIS IS A  REPEATED\nOBSERVATION.", "Repeat Observation.",
+                 "repeatED observation from 2019.", "REPEATed Observation."):
+        assert clean_text(f"The hood was dirty. {mark} The room was not.") == "The hood was dirty. The room was not.", mark
+    # "repeat" not followed by "observation" stays, and so does what it reads like
+    for text in ("Cleaning was repeated twice.", "The test was repeated. Observations were not recorded.",
+                 "REPEATEDLY OBSERVATION 2 was dirty."):
+        assert clean_text(text) == text.replace(" OBSERVATION 2", ""), text
+
 def test_clean_text_keeps_cue_words_of_the_firm_name():
     # "Sterile" names the firm but is also what the observation is about
     assert clean_text("Halden Sterile Supply failed to validate the sterile filtration.",
