@@ -125,6 +125,8 @@ def _digits(s: str) -> str:
 
 def _explicit(text: str) -> tuple[str, str] | None:
     """The first valid provision written out in `text`, and the citation as written."""
+    if "21" not in text and "§" not in text:  # each match has one; the pattern, case-blind, is slow
+        return None
     for m in _EXPLICIT_RE.finditer(text):
         paras = "".join(f"({p.lower()})" for p in re.findall(r"\(\s*([a-z0-9]+)\s*\)", m["paras"], re.I))
         provision = f"{int(_digits(m['part']))}.{int(_digits(m['section']))}{paras}"
@@ -203,34 +205,43 @@ def _stem(word: str) -> str:
 
 # 483s write the same thing several ways; each is rewritten to the regulation's words
 # (applied to the wordings too). "quality unit" is the usage since 2006 for the "quality
-# control unit" of 211.22.
+# control unit" of 211.22. Each is (literals, pattern, words): the pattern, which opens on \b
+# and so is tried at every position, runs only where one of its literals is in the text (as
+# every match has one), which most citations are not.
 _SYNONYMS = [
-    (re.compile(r"\bquality (?:assurance |control )?unit\b|\bq\.?c\.?u\b|\bqu\b"), "quality control unit"),
-    (re.compile(r"\bc ?gmps?\b"), "current good manufacturing practice"),
-    (re.compile(r"\bcapas?\b"), "corrective and preventive action"),
-    (re.compile(r"\boos\b"), "out of specification"),
-    (re.compile(r"\bcoas?\b|\bc of a\b"), "certificate of analysis"),
-    (re.compile(r"\bsops?\b"), "standard operating procedure"),
-    (re.compile(r"\bhepa\b"), "high efficiency particulate air"),
-    (re.compile(r"\bhct/?ps?\b"), "hctp"),
-    (re.compile(r"\bcontain(?:s|ed)?\b"), "include"),  # "records do not contain" = "do not include"
+    (("q",), re.compile(r"\bquality (?:assurance |control )?unit\b|\bq\.?c\.?u\b|\bqu\b"), "quality control unit"),
+    (("gmp",), re.compile(r"\bc ?gmps?\b"), "current good manufacturing practice"),
+    (("capa",), re.compile(r"\bcapas?\b"), "corrective and preventive action"),
+    (("oos",), re.compile(r"\boos\b"), "out of specification"),
+    (("coa", "c of a"), re.compile(r"\bcoas?\b|\bc of a\b"), "certificate of analysis"),
+    (("sop",), re.compile(r"\bsops?\b"), "standard operating procedure"),
+    (("hepa",), re.compile(r"\bhepa\b"), "high efficiency particulate air"),
+    (("hct",), re.compile(r"\bhct/?ps?\b"), "hctp"),
+    (("contain",), re.compile(r"\bcontain(?:s|ed)?\b"), "include"),  # "do not contain" = "do not include"
 ]
+# The lead statement ends where the details begin: "... followed. Specifically, ...", but
+# not at "performed within specifically defined areas" (211.42(c)).
+_DETAILS = re.compile(r"(?:^|[.:;]\s*)specifically\b")
+_CITE = re.compile(r"\b21\s*c\.?\s*f\.?\s*r\.?\s*(?:part|§+|sec\w*\.?)?\s*[\d.]*(?:\s*\(\w+\))*")
+_REDACTION = re.compile(r"\(\s*b\s*\)\s*\(\s*[46]\s*\)")  # (b)(4), (b)(6)
+_WORD = re.compile(r"[a-z0-9|!]+")
 
 
 def _raw_tokens(text: str) -> list[str]:
     """Lowercase words of the lead statement, with cites and redaction marks taken out and
     the usual abbreviations written out."""
     text = unicodedata.normalize("NFKC", text).lower()
-    # The lead statement ends where the details begin: "... followed. Specifically, ...", but
-    # not at "performed within specifically defined areas" (211.42(c)).
-    cut = re.search(r"(?:^|[.:;]\s*)specifically\b", text)
+    cut = _DETAILS.search(text) if "specifically" in text else None
     if cut:
         text = text[: cut.start()]
-    text = re.sub(r"\b21\s*c\.?\s*f\.?\s*r\.?\s*(?:part|§+|sec\w*\.?)?\s*[\d.]*(?:\s*\(\w+\))*", " ", text)
-    text = re.sub(r"\(\s*b\s*\)\s*\(\s*[46]\s*\)", " ", text)  # redaction marks (b)(4), (b)(6)
-    for pattern, words in _SYNONYMS:
-        text = pattern.sub(words, text)
-    return re.findall(r"[a-z0-9|!]+", text.replace("'s", ""))
+    if "21" in text:
+        text = _CITE.sub(" ", text)
+    if "(" in text:
+        text = _REDACTION.sub(" ", text)
+    for literals, pattern, words in _SYNONYMS:
+        if any(lit in text for lit in literals):
+            text = pattern.sub(words, text)
+    return _WORD.findall(text.replace("'s", ""))
 
 
 def _content(tokens: list[str]) -> list[str]:

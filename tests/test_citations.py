@@ -279,6 +279,22 @@ def test_abbreviations_and_synonyms(text, provision):
     assert m is not None and m.provision == provision, m
 
 
+@pytest.mark.parametrize(
+    "written, words",
+    [
+        ("Quality Assurance Unit", "quality control unit"), ("QU", "quality control unit"),
+        ("Q.C.U.", "quality control unit"), ("C GMP", "current good manufacturing practice"),
+        ("cGMPs", "current good manufacturing practice"), ("CAPAs", "corrective and preventive action"),
+        ("OOS", "out of specification"), ("COA", "certificate of analysis"), ("C of A", "certificate of analysis"),
+        ("SOPs", "standard operating procedure"), ("HEPA", "high efficiency particulate air"),
+        ("HCT/Ps", "hctp"), ("contained", "include"),
+    ],
+)
+def test_each_way_of_writing_an_abbreviation_is_written_out(written, words):
+    assert " ".join(citations._raw_tokens(f"The {written} is noted.")) == f"the {words} is noted"
+    assert " ".join(citations._raw_tokens(f"{written} (b)(4) [21 CFR 211.22]")) == words
+
+
 def test_score_is_between_zero_and_one():
     m = match_citation(library()[5].wordings[0])
     assert 0.0 < m.score <= 1.0
