@@ -322,13 +322,16 @@ def test_citations_matched_together_match_as_one_by_one():
 def test_character_ngrams_looked_up_by_number_give_the_same_vectors():
     index = citations._index()
     token_lists = [citations._repair(citations._raw_tokens(t), index) for t in _mixed_citations() if t]
-    token_lists += [[], ["ab"], ["abc"], ["qx90", "zz"]]
-    vectors = citations._char_vectors(token_lists, index)
-    assert len(vectors) == len(token_lists)
-    for tokens, (idx, w) in zip(token_lists, vectors):
-        want_idx, want_w = index.chars.vector(citations._char_terms(tokens))
-        assert idx.dtype == want_idx.dtype and w.dtype == want_w.dtype
-        assert np.array_equal(idx, want_idx) and np.array_equal(w, want_w)
+    short = [[], ["ab"], ["abc"], ["qx90", "zz"]]  # skeletons shorter than an n-gram, or none
+    # the n-grams of a batch are numbered over its skeletons run together: short ones first,
+    # between and last, and a batch of short ones only
+    for batch in (short + token_lists, token_lists[:5] + short + token_lists[5:] + short, short):
+        vectors = citations._char_vectors(batch, index)
+        assert len(vectors) == len(batch)
+        for tokens, (idx, w) in zip(batch, vectors):
+            want_idx, want_w = index.chars.vector(citations._char_terms(tokens))
+            assert idx.dtype == want_idx.dtype and w.dtype == want_w.dtype
+            assert np.array_equal(idx, want_idx) and np.array_equal(w, want_w)
 
 
 # Paraphrases written for these tests, as investigators word citations in their own way
