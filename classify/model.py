@@ -111,13 +111,14 @@ def examples_sha256(examples: Sequence[Example]) -> str:
 # from one occurrence of it to the next, six times as fast as opening on "[Ss]". A repeat
 # mark can open on "This is a", so its pattern cannot open on a literal: it is applied only
 # where the word is followed by "observation", found first by patterns that do.
-_NEAR_REPEAT = tuple(re.compile(lit + r"(?:ed|ED)?\s+(?:[Oo]bservation|OBSERVATION)") for lit in ("epeat", "EPEAT"))
+_REPEAT = ("epeat", "EPEAT")
+_NEAR_REPEAT = tuple(re.compile(lit + r"(?:ed|ED)?\s+(?:[Oo]bservation|OBSERVATION)") for lit in _REPEAT)
 # (literals, patterns that must also find something, or none; the pattern to take out)
 _STOCK: list[tuple[tuple[str, ...], tuple[re.Pattern, ...], re.Pattern]] = [
     (("(",), (), re.compile(r"\(\s*[bB]\s*\)\s*\(\s*\d\s*\)(?:\s*\(\s*[a-zA-Z]\s*\))?")),
     (("SYSTEM",), (), re.compile(r"[A-Z][A-Z,/& ]{2,}SYSTEMS?\b")),
     *(((lit,), (), re.compile(lit + r"\s+\d+\b")) for lit in ("OBSERVATION", "Observation")),
-    (("epeat", "EPEAT"), _NEAR_REPEAT, re.compile(
+    (_REPEAT, _NEAR_REPEAT, re.compile(
         r"(?:(?:[Tt]his|THIS)\s+(?:is|IS)\s+(?:a|A)\s+)?(?:[Rr]epeat|REPEAT)(?:ed|ED)?\s+"
         r"(?:[Oo]bservation|OBSERVATION)\b[^.]*\.?")),
     *(((lit,), (), re.compile(lit + r"\b[,:]?")) for lit in ("Specifically", "specifically", "SPECIFICALLY")),

@@ -45,6 +45,7 @@ def test_clean_text_takes_out_each_way_of_writing_a_repeat_mark():
                  "REPEATEDLY OBSERVATION 2 was dirty."):
         assert clean_text(text) == text.replace(" OBSERVATION 2", ""), text
 
+
 def test_clean_text_keeps_cue_words_of_the_firm_name():
     # "Sterile" names the firm but is also what the observation is about
     assert clean_text("Halden Sterile Supply failed to validate the sterile filtration.",
