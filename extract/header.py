@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from difflib import SequenceMatcher
 
 from . import address, dates
@@ -414,10 +415,18 @@ TITLES = (
 )
 _HONORIFIC = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Miss|LCDR|CDR|LT|CAPT|RADM|Capt)\.?\s+)+", re.I)
 _NAME = re.compile(r"^[A-Z][A-Za-z'’\-]+(?:\s+(?:[A-Z][.\-]?|[A-Z][A-Za-z'’\-]+\.?)){1,4}$")
+# A word that opens on two capitals and goes on in lower case ("JFiRebeca", "BUeZ") is OCR of
+# a signature's strokes run into a name: names are "McNeil", "DeAngelis", "SMITH", never so.
+_NOT_A_NAME_WORD = re.compile(r"(?:^|\s)[A-Z]{2,}[a-z]")
 _STAMP_PREFIX = re.compile(r"^(?:(?:SEE|REVERSE|OF|THIS|PAGE|X|x)\s+)+")
-_TITLE_RE = re.compile(
-    r"\b(" + "|".join(re.escape(t).replace("gator", r"\s?gator") for t in TITLES) + r"|investig\w{3,})s?\b", re.I
-)
+
+
+def _title_pattern(title: str) -> str:
+    """A title as OCR may split its words anywhere: "Investi gator", "Investig ator"."""
+    return r"\s+".join(r"\s?".join(map(re.escape, word)) for word in title.split())
+
+
+_TITLE_RE = re.compile(r"\b(" + "|".join(map(_title_pattern, TITLES)) + r"|investig\w{3,})s?\b", re.I)
 
 
 def parse_person(text: str) -> str | None:
@@ -453,7 +462,7 @@ def _clean_name(head: str) -> str | None:
     # "Michael 0 Idowu", "Michael © Idowu": the initial O read as a zero or a sign
     head = re.sub(r"(?<=[A-Za-z] )[0©](\.?)(?= [A-Z])", r"O\1", head)
     head = _HONORIFIC.sub("", head).strip(" .,;:")
-    if _NAME.match(head) and not _TITLE_RE.search(head):
+    if _NAME.match(head) and not _TITLE_RE.search(head) and not _NOT_A_NAME_WORD.search(head):
         return head
     return None
 
@@ -541,6 +550,10 @@ def _split_people(text: str) -> list[str]:
 def parse_footer(page: Page) -> tuple[list[str], str | None]:
     """(investigators, date issued) from one page's signature box."""
     labels = find_labels(page.lines, FOOTER_KEYS, y_min=page.height * 0.55)
+    if "signature" not in labels and "names_titles" not in labels:
+        # Older forms list the people on the last page, under "FDA EMPLOYEES' NAMES, TITLES,
+        # AND SIGNATURES", right after the last observation: that block may begin anywhere.
+        labels |= find_labels(page.lines, ("names_titles",))
     people = parse_investigators(page, labels)
     issued = None
     di = labels.get("date_issued")
@@ -587,14 +600,18 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
         header.country = "US"
-    read: list[list[str]] = []
+    read: list[tuple[int, list[str]]] = []
     for page in pages:
         if not page.lines:
             continue
         people, issued = parse_footer(page)
         if issued and not header.date_issued:
             header.date_issued = issued
-        read.append(people)
+        read.append((page.number, people))
+        if page.layer_lines:
+            # the layer OCR replaced reads the box once more: OCR can lose a name a signature
+            # crosses that the scanner's own OCR kept
+            read.append((page.number, parse_footer(replace(page, lines=page.layer_lines))[0]))
     header.investigators = _investigators(read)
     return header
 
@@ -639,23 +656,22 @@ def _votes(pages: list[Page], read) -> dict[str, dict[str, int]]:
     return votes
 
 
-def _investigators(read: list[list[str]]) -> list[str]:
-    """The people of the signature box, from what each page read of it: the page that read the
-    most, and anyone else read on two other pages at least (a signature over one name can hide
-    it on some pages and another name on others); a misreading on one other page is left out.
-    Each person is written as most pages read them ("Andrea A. Branche", not one page's
-    "A- Branche")."""
-    best = max(read, key=len, default=[])
-    person = _same_person([name for people in read for name in people])
+def _investigators(read: list[tuple[int, list[str]]]) -> list[str]:
+    """The people of the signature box, from what each reading of a page (its number, the
+    names read) read of it: the reading with the most, and anyone else read on two other
+    pages at least (a signature over one name can hide it on some pages and another name on
+    others); a misreading on one other page is left out. Each person is written as most
+    readings have them ("Andrea A. Branche", not one page's "A- Branche")."""
+    best = max((people for _, people in read), key=len, default=[])
+    person = _same_person([name for _, people in read for name in people])
     readings: dict[tuple[str, str], list[str]] = {}
-    pages: dict[tuple[str, str], int] = {}
-    for people in read:
-        for key in {person[name] for name in people}:
-            pages[key] = pages.get(key, 0) + 1
+    pages: dict[tuple[str, str], set[int]] = {}
+    for number, people in read:
         for name in people:
+            pages.setdefault(person[name], set()).add(number)
             readings.setdefault(person[name], []).append(name)
     keys = [person[name] for name in best]
-    keys += [key for key in readings if key not in keys and pages[key] >= 2]
+    keys += [key for key in readings if key not in keys and len(pages[key]) >= 2]
     return [max(readings[key], key=lambda name: (readings[key].count(name), len(name)))
             for key in dict.fromkeys(keys)]
 

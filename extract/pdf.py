@@ -485,4 +485,5 @@ def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
     score = quality.score_lines(lines)
     if ocr_mode != "always" and layer.lines and layer.quality >= score:
         return layer
-    return Page(layer.number, layer.width, layer.height, lines, SOURCE_OCR, score, layer.quality)
+    return Page(layer.number, layer.width, layer.height, lines, SOURCE_OCR, score, layer.quality,
+                layer_lines=layer.lines or None)

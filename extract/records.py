@@ -62,6 +62,9 @@ class Page:
     quality: float  # 0..1, how much the text reads like a 483 (see extract.quality)
     layer_quality: float | None = None  # quality of the PDF's own layer, when OCR replaced it
     error: str | None = None  # why the page could not be read
+    # The PDF's own layer, when OCR replaced it: a second reading, for what OCR may lose on a
+    # page it reads better as a whole (a name under a signature). Not stored.
+    layer_lines: list[Line] | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:

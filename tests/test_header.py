@@ -1,6 +1,9 @@
+from dataclasses import replace
+
 from pages import footer_rows, header_rows, make_page
 
 from extract.header import parse_fei, parse_header, parse_header_page, parse_header_rows, parse_person
+from extract.records import SOURCE_OCR
 
 
 def test_header_fields_from_label_positions():
@@ -65,6 +68,48 @@ def test_parse_person():
     assert parse_person("aN Andrea A. Branche, InvestigatenG0 .") == "Andrea A. Branche"
     assert parse_person("Michele lL. Forster, investigator lithe kz if FrstK") == "Michele L. Forster"
     assert parse_person("OF THIS PAGE : ied Emily J. Orban, Investigator") == "Emily J. Orban"
+    # a title OCR split anywhere
+    assert parse_person("Dana L Moss, Investig ator") == "Dana L Moss"
+    assert parse_person("Dana L Moss, Micro biologist") == "Dana L Moss"
+    # strokes of a signature run into the name: no name, rather than a wrong one
+    assert parse_person("JFiDana Mosz BUeZ, Investigator") is None
+    assert parse_person("Dana L. McNeil, Investigator") == "Dana L. McNeil"
+
+
+def names_block_page(names, number=5, of=5):
+    """The last page of an older form: the people listed under FDA EMPLOYEES' NAMES, TITLES,
+    AND SIGNATURES right after the last observation, high on the page; the box at the foot
+    has no labels for them."""
+    rows = [(80, "OBSERVATION 3"), (95, "Cleaning records were not kept for the filling line."),
+            (120, "* DATES OF INSPECTION:"), (130, "01/05/2024(Fri), 01/09/2024(Tue)"),
+            (283, "FDA EMPLOYEES' NAMES, TITLES, AND SIGNATURES:"),
+            (348, [(72 + 210 * i, name) for i, name in enumerate(names)]),
+            (724, [(480, "DATE ISSUED")]), (735, [(72, "SEE REVERSE")]), (743, [(72, "OF THIS PAGE"), (480, "1/9/2024")]),
+            (770, f"FORM FDA 483 (04/03) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE {number} OF {of} PAGES")]
+    return make_page(rows, number=number)
+
+
+def test_the_names_block_of_older_forms_is_read_where_it_stands():
+    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
+    last = names_block_page(("Dana L Moss, Investigator", "Brent T. Hale, Investigator"), number=2, of=2)
+    assert parse_header([first, last]).investigators == ["Dana L Moss", "Brent T. Hale"]
+
+
+def test_a_name_ocr_lost_is_read_from_the_layer_it_replaced():
+    # OCR reads the page better as a whole but loses the name a signature crosses; the
+    # scanner's own OCR layer, which it replaced, still has it
+    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
+    ocr = names_block_page(("Dana L Moss, Investigator",), number=2, of=2)
+    layer = names_block_page(("Dana L Moss, Investigator", "Brent T. Hale, Investigator"), number=2, of=2)
+    assert parse_header([first, ocr]).investigators == ["Dana L Moss"]
+    ocr = replace(ocr, source=SOURCE_OCR, layer_lines=layer.lines)
+    assert parse_header([first, ocr]).investigators == ["Dana L Moss", "Brent T. Hale"]
+    # a name only the layer of one page has, beside a page that read more, is a misreading
+    pages = [make_page(header_rows() + footer_rows(names=("Dana L Moss, Investigator", "Brent T. Hale, Investigator"),
+                                                   page=1, of=2), number=1),
+             replace(make_page(header_rows() + footer_rows(names=("Dana L Moss, Investigator",), page=2, of=2), number=2),
+                     layer_lines=make_page(footer_rows(names=("Fra Rod Lod, Investigator",), page=2, of=2)).lines)]
+    assert parse_header(pages).investigators == ["Dana L Moss", "Brent T. Hale"]
 
 
 def test_investigators_read_on_different_pages_are_joined():
