@@ -13,7 +13,7 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 
 from . import address, dates
-from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, is_notice
+from .labels import FOOTER_KEYS, HEADER_KEYS, Label, find_labels, is_notice, squash
 from .records import Header, Line, Page, Word
 from .text import squash_spaces, strip_edges
 
@@ -486,6 +486,26 @@ def _box_anchor(labels: dict[str, Label], *keys: str) -> Label | None:
                  reverse.top - above, reverse.x1, reverse.top - above, inferred=True)
 
 
+def _is_heading(label: Label, line: Line) -> bool:
+    """Whether a label found above the box stands as the form prints it, in capitals and alone
+    on its line, and is not a sentence of an observation that says the same words ("the
+    employees' names, titles and signatures are missing").
+
+    >>> from extract.records import Word
+    >>> def at(text):
+    ...     words = [Word(t, 10.0 * i, 0.0, 10.0 * i + 8, 8.0) for i, t in enumerate(text.split())]
+    ...     return Label("names_titles", words, 0, 100.0), Line(words)
+    >>> _is_heading(*at("FDA EMPLOYEES' NAMES, TITLES, AND SIGNATURES:"))
+    True
+    >>> _is_heading(*at("The FDA employees' names, titles and signatures of reviewers are missing"))
+    False
+    """
+    letters = "".join(c for w in label.words for c in w.text if c.isalpha())
+    capitals = sum(c.isupper() for c in letters)
+    label_letters = squash(" ".join(w.text for w in label.words))
+    return capitals >= 0.8 * len(letters) and len(label_letters) >= 0.8 * len(squash(line.text))
+
+
 def parse_investigators(page: Page, labels: dict[str, Label]) -> list[str]:
     """Names in the EMPLOYEE(S) SIGNATURE box (or the names-and-titles block), in printed order."""
     anchor = _box_anchor(labels, "names_titles", "signature")
@@ -553,7 +573,9 @@ def parse_footer(page: Page) -> tuple[list[str], str | None]:
     if "signature" not in labels and "names_titles" not in labels:
         # Older forms list the people on the last page, under "FDA EMPLOYEES' NAMES, TITLES,
         # AND SIGNATURES", right after the last observation: that block may begin anywhere.
-        labels |= find_labels(page.lines, ("names_titles",))
+        block = find_labels(page.lines, ("names_titles",)).get("names_titles")
+        if block and _is_heading(block, page.lines[block.line_index]):
+            labels["names_titles"] = block
     people = parse_investigators(page, labels)
     issued = None
     di = labels.get("date_issued")

@@ -95,6 +95,16 @@ def test_the_names_block_of_older_forms_is_read_where_it_stands():
     assert parse_header([first, last]).investigators == ["Dana L Moss", "Brent T. Hale"]
 
 
+def test_an_observation_that_says_names_titles_and_signatures_lists_no_one():
+    rows = [(80, "OBSERVATION 3"),
+            (283, "The FDA employees' names, titles and signatures of the reviewers are missing"),
+            (293, "from the batch records reviewed by the Quality Unit,"),
+            (724, [(480, "DATE ISSUED")]), (735, [(72, "SEE REVERSE")]), (743, [(72, "OF THIS PAGE"), (480, "1/9/2024")]),
+            (770, "FORM FDA 483 (04/03) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE 2 OF 2 PAGES")]
+    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
+    assert parse_header([first, make_page(rows, number=2)]).investigators == []
+
+
 def test_a_name_ocr_lost_is_read_from_the_layer_it_replaced():
     # OCR reads the page better as a whole but loses the name a signature crosses; the
     # scanner's own OCR layer, which it replaced, still has it
