@@ -76,41 +76,41 @@ def test_parse_person():
     assert parse_person("Dana L. McNeil, Investigator") == "Dana L. McNeil"
 
 
-def names_block_page(names, number=5, of=5):
-    """The last page of an older form: the people listed under FDA EMPLOYEES' NAMES, TITLES,
-    AND SIGNATURES right after the last observation, high on the page; the box at the foot
-    has no labels for them."""
-    rows = [(80, "OBSERVATION 3"), (95, "Cleaning records were not kept for the filling line."),
+def older_form(last_rows):
+    """The first and last page of an older form whose box at the foot has no labels for the
+    people; `last_rows` are the last page's rows above that box."""
+    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
+    foot = [(724, [(480, "DATE ISSUED")]), (735, [(72, "SEE REVERSE")]), (743, [(72, "OF THIS PAGE"), (480, "1/9/2024")]),
+            (770, "FORM FDA 483 (04/03) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE 2 OF 2 PAGES")]
+    return [first, make_page(last_rows + foot, number=2)]
+
+
+def names_block(names):
+    """The last page's rows of an older form: the people listed under FDA EMPLOYEES' NAMES,
+    TITLES, AND SIGNATURES right after the last observation, high on the page."""
+    return [(80, "OBSERVATION 3"), (95, "Cleaning records were not kept for the filling line."),
             (120, "* DATES OF INSPECTION:"), (130, "01/05/2024(Fri), 01/09/2024(Tue)"),
             (283, "FDA EMPLOYEES' NAMES, TITLES, AND SIGNATURES:"),
-            (348, [(72 + 210 * i, name) for i, name in enumerate(names)]),
-            (724, [(480, "DATE ISSUED")]), (735, [(72, "SEE REVERSE")]), (743, [(72, "OF THIS PAGE"), (480, "1/9/2024")]),
-            (770, f"FORM FDA 483 (04/03) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE {number} OF {of} PAGES")]
-    return make_page(rows, number=number)
+            (348, [(72 + 210 * i, name) for i, name in enumerate(names)])]
 
 
 def test_the_names_block_of_older_forms_is_read_where_it_stands():
-    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
-    last = names_block_page(("Dana L Moss, Investigator", "Brent T. Hale, Investigator"), number=2, of=2)
-    assert parse_header([first, last]).investigators == ["Dana L Moss", "Brent T. Hale"]
+    pages = older_form(names_block(("Dana L Moss, Investigator", "Brent T. Hale, Investigator")))
+    assert parse_header(pages).investigators == ["Dana L Moss", "Brent T. Hale"]
 
 
 def test_an_observation_that_says_names_titles_and_signatures_lists_no_one():
-    rows = [(80, "OBSERVATION 3"),
-            (283, "The FDA employees' names, titles and signatures of the reviewers are missing"),
-            (293, "from the batch records reviewed by the Quality Unit,"),
-            (724, [(480, "DATE ISSUED")]), (735, [(72, "SEE REVERSE")]), (743, [(72, "OF THIS PAGE"), (480, "1/9/2024")]),
-            (770, "FORM FDA 483 (04/03) PREVIOUS EDITION OBSOLETE INSPECTIONAL OBSERVATIONS PAGE 2 OF 2 PAGES")]
-    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
-    assert parse_header([first, make_page(rows, number=2)]).investigators == []
+    pages = older_form([(80, "OBSERVATION 3"),
+                        (283, "The FDA employees' names, titles and signatures of the reviewers are missing"),
+                        (293, "from the batch records reviewed by the Quality Unit,")])
+    assert parse_header(pages).investigators == []
 
 
 def test_a_name_ocr_lost_is_read_from_the_layer_it_replaced():
     # OCR reads the page better as a whole but loses the name a signature crosses; the
     # scanner's own OCR layer, which it replaced, still has it
-    first = make_page(header_rows() + [(220, "OBSERVATION 1")] + footer_rows(names=(), of=2), number=1)
-    ocr = names_block_page(("Dana L Moss, Investigator",), number=2, of=2)
-    layer = names_block_page(("Dana L Moss, Investigator", "Brent T. Hale, Investigator"), number=2, of=2)
+    first, ocr = older_form(names_block(("Dana L Moss, Investigator",)))
+    _, layer = older_form(names_block(("Dana L Moss, Investigator", "Brent T. Hale, Investigator")))
     assert parse_header([first, ocr]).investigators == ["Dana L Moss"]
     ocr = replace(ocr, source=SOURCE_OCR, layer_lines=layer.lines)
     assert parse_header([first, ocr]).investigators == ["Dana L Moss", "Brent T. Hale"]
