@@ -116,7 +116,7 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
             continue
         if label.inferred and index == label.line_index:
             continue  # the row of the unread label: what OCR made of the label itself
-        if stop is not None and (line.top + line.bottom) / 2 >= stop - 1:
+        if stop is not None and _middle(line) >= stop - 1:
             break
         words = [
             w for w in line.words
@@ -149,6 +149,21 @@ def box_lines(page: Page, label: Label, labels: dict[str, Label], max_lines: int
             break
     # a line of specks only ("., —") is no part of the value
     return [t for t in (strip_edges(" ".join(w.text for w in ws)) for ws in out) if re.search(r"[A-Za-z0-9]", t)]
+
+
+def _middle(line: Line) -> float:
+    """The height a line stands at: the median of its words' middles. A speck joined to one
+    word's box ("Analytical" 14 points tall on a line 7 high) stretches the line's bottom, not
+    this.
+
+    >>> from extract.records import Word
+    >>> _middle(Line([Word("Eagle", 87, 156, 110, 164), Word("Analytical", 121, 155, 180, 170),
+    ...               Word("Services", 185, 156, 230, 162)]))
+    160.0
+    """
+    middles = sorted((w.top + w.bottom) / 2 for w in line.words)
+    n = len(middles)
+    return middles[n // 2] if n % 2 else (middles[n // 2 - 1] + middles[n // 2]) / 2
 
 
 def _runs_across(line: Line, x: float) -> bool:
@@ -240,6 +255,8 @@ def clean_value(text: str, leading: bool = True) -> str | None:
     'Pompano Beach'
     >>> clean_value("Jugal K. Taneja, Chairman and Chief Executive Officer (CEO}")
     'Jugal K. Taneja, Chairman and Chief Executive Officer (CEO)'
+    >>> clean_value("Acme Sterile Services .")
+    'Acme Sterile Services'
     """
     text = squash_spaces(strip_edges(text or ""))
     text = re.sub(r"\s+,", ",", text).strip(" ,;:")
@@ -248,7 +265,8 @@ def clean_value(text: str, leading: bool = True) -> str | None:
     words = text.split()
     while leading and len(words) > 1 and _LEADING_SPECK.match(words[0]):
         words.pop(0)
-    while len(words) > 1 and _JUNK_TOKEN.match(words[-1]) and words[-1].strip(".,").lower() not in _SHORT_WORDS:
+    while len(words) > 1 and (_JUNK_TOKEN.match(words[-1]) or not re.search(r"\w", words[-1])) \
+            and words[-1].strip(".,").lower() not in _SHORT_WORDS:
         words.pop()
     return " ".join(words).strip(" ,;:-—–") or None
 
@@ -618,6 +636,8 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         elif k in _TEXT_FIELDS:
             for v, n in counts.items():
                 votes[k][v] = votes[k].get(v, 0) + n
+    if "firm_name" in votes:
+        votes["firm_name"] = _within_box(votes["firm_name"], votes)
     fields = {k: _pick(k, counts) for k, counts in votes.items()}
     header = Header(**{k: v for k, v in fields.items() if k in Header.__dataclass_fields__})
     if header.country is None and (header.state or header.postal_code):
@@ -642,14 +662,91 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
 _TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city", "district")
 
 
+def _within_box(firm_names: dict[str, int], votes: dict[str, dict[str, int]]) -> dict[str, int]:
+    """The readings of the firm's box that hold its value alone: where a page lost the labels
+    around the box, its reading runs on into the rows below ("Acme Labs : 12 Main St, Dover, DE
+    19901 Contract Testing Laboratory"). A reading that holds the street or the postal code
+    read on the pages is left out, unless every reading does.
+
+    >>> _within_box({"Acme Labs": 1, "Acme Labs 12 Main St Dover, DE 19901": 2},
+    ...             {"postal_code": {"19901": 3}, "street_address": {"12 Main St": 3}})
+    {'Acme Labs': 1}
+    """
+    below = [re.sub(r"\W+", " ", v).strip() for k in ("street_address", "postal_code") for v in votes.get(k, {})]
+    below = [b for b in below if re.search(r"\d", b)]
+
+    def overruns(reading: str) -> bool:
+        flat = " " + re.sub(r"\W+", " ", reading) + " "
+        return any(f" {b} " in flat or (b.isdigit() and f" {b[:5]}" in flat) for b in below)
+
+    kept = {v: n for v, n in firm_names.items() if not overruns(v)}
+    return kept or firm_names
+
+
 def _pick(field: str, counts: dict[str, int]) -> str:
     """The value of a header field from its readings on the pages."""
     if field in _TEXT_FIELDS:
-        return _consensus(counts)
+        return _consensus(_trim_edges(counts))
     if field == "fei":
         # An FEI has 7 or 10 digits: a reading that lost one is outvoted by a whole one.
         return max(counts, key=lambda v: (len(v) in (7, 10), counts[v]))
     return max(counts, key=counts.get)
+
+
+def _trim_edges(counts: dict[str, int]) -> dict[str, int]:
+    """Readings without the words at their ends that most readings do not have: what OCR read
+    beside the box on one page or two ("cCrR RD Outsourcing Facility OF 129/26" among
+    "Outsourcing Facility" and "tsourcing Facility os / 29/26"). A word is had by a reading
+    with it or with a word OCR read nearly alike (difflib's ratio at least 0.8). Only with
+    three readings or more; a reading left with nothing is left out, and where every reading
+    would be, the readings are kept as they were.
+
+    >>> _trim_edges({"cCrR RD Outsourcing Facility OF 129/26": 1, "Outsourcing Facility": 2,
+    ...              "tsourcing Facility os / 29/26": 1})
+    {'Outsourcing Facility': 3, 'tsourcing Facility': 1}
+    """
+    total = sum(counts.values())
+    if total < 3:
+        return counts
+    tokens = {v: v.split() for v in counts}
+    words = {v: {w for t in tokens[v] for w in _words(t)} for v in counts}
+    support: dict[str, int] = {}
+
+    def had(token: str) -> bool:
+        found = _words(token)
+        for key in found:
+            if key not in support:
+                support[key] = sum(n for v, n in counts.items()
+                                   if key in words[v] or any(_alike(key, w) for w in words[v]))
+        return bool(found) and all(2 * support[key] > total for key in found)
+
+    out: dict[str, int] = {}
+    for v, n in counts.items():
+        t = tokens[v]
+        i, j = 0, len(t)
+        while i < j and not had(t[i]):
+            i += 1
+        while j > i and not had(t[j - 1]):
+            j -= 1
+        if i < j:
+            trimmed = clean_value(" ".join(t[i:j])) or ""
+            if trimmed:
+                out[trimmed] = out.get(trimmed, 0) + n
+    return out or counts
+
+
+def _words(token: str) -> list[str]:
+    """A token's words, lower-cased, without its marks: "VETAU,LLC" -> ["vetau", "llc"]."""
+    return re.findall(r"[a-z0-9]+", token.lower())
+
+
+def _alike(a: str, b: str) -> bool:
+    """Two words OCR read nearly alike: a letter changed, added or dropped in five or more
+    ("Facili", "Facility"), or one changed after the same first letter in three ("Lic", "LLC")."""
+    n = min(len(a), len(b))
+    if n == 3 == max(len(a), len(b)):
+        return a[0] == b[0] and sum(x == y for x, y in zip(a, b)) == 2
+    return n >= 4 and SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
 
 
 def _consensus(counts: dict[str, int]) -> str:

@@ -315,3 +315,45 @@ def test_the_district_is_the_reading_the_pages_agree_with():
                 "5, 555 Winderley Place, Suite 200, Maitland, FL 32751, (407) 475-4700 eT": 1,
                 "555 Winderley Place, Suite 200, ., Maitland, FL 32751, (407) 475-4700": 1}
     assert "Maitland" in _pick("district", readings)
+
+
+def test_a_value_row_is_read_though_a_speck_stretched_one_word_below_the_next_label():
+    # OCR joined a speck under "Sterile" to its box: the row's bottom reaches past the top of
+    # the CITY label below, but the row stands above it
+    from extract.records import Word
+    page = make_page(header_rows())
+    row = next(ln for ln in page.lines if ln.text.startswith("Acme"))
+    row.words[1] = Word("Sterile", row.words[1].x0, row.words[1].top, row.words[1].x1, 186.0)
+    header = parse_header_page(page)
+    assert header["firm_name"] == "Acme Sterile LLC"
+    assert header["street_address"] == "12 Elm St"
+
+
+def test_a_firm_reading_that_ran_into_the_rows_below_is_outvoted():
+    # two pages lost every label below the firm's and read its box on through the street,
+    # the place and the type; one page read the box alone
+    alone = make_page(header_rows(), number=1)
+    ran_on = [
+        make_page([r for r in header_rows() if r[0] not in (145, 155, 170, 180)]
+                  + [(145, [(72, "FIRM NAME")]), (155, [(72, "Acme Sterile LLC : 12 Elm St,")]),
+                     (165, [(72, f"Springfield, IL 62701 {etype}")])], number=n)
+        for n, etype in ((2, "Outsourcing Facility"), (3, "Outsourcing Facil"))]
+    assert parse_header_page(ran_on[0])["firm_name"].endswith("Outsourcing Facility")
+    h = parse_header([alone] + ran_on)
+    assert h.firm_name == "Acme Sterile LLC"
+    # where every page ran on, the readings stand
+    assert "Acme Sterile LLC" in parse_header(ran_on).firm_name
+
+
+def test_words_read_beside_a_box_on_a_page_or_two_are_trimmed():
+    from extract.header import _pick
+    # a stamp's date and specks beside the type box, read differently on each page
+    readings = {"CARR Outsourcing Facility": 1, "Outsourcing. Facility": 1, "cCrR RD Outsourcing Facility OF 129/26": 1,
+                "caer) : Outsourcing Facility 605129426)": 1, "tsourcing Facility os / 29/26": 1}
+    assert _pick("establishment_type", readings) == "Outsourcing Facility"
+    # words OCR read nearly alike count as one: "Lic" for "LLC"
+    assert _pick("firm_name", {"T Acme,LLC Ms": 1, "ae aaa Acme, LLC": 1, "Acme, Lic": 1}) in ("Acme,LLC", "Acme, LLC")
+    # two readings are too few to tell the value's words from the rest: kept as read
+    assert _pick("firm_name", {"Acme Sterile LLC": 1, "Acme Sterile LLC Sm 1": 1}) in ("Acme Sterile LLC", "Acme Sterile LLC Sm 1")
+    # a value no reading shares a word of is left as the readings have it
+    assert _pick("city", {"Clay": 1, "elay": 1, "MO OBSERVATION 2": 1}) in ("Clay", "elay", "MO OBSERVATION 2")
