@@ -295,7 +295,12 @@ def parse_header_page(page: Page) -> dict:
         for field, day in (("inspection_start", start), ("inspection_end", end)):
             if day:
                 out[field] = day
-    issued = value("issued_to", max_lines=2)
+    issued = None
+    if "issued_to" in labels:
+        lines = box_lines(page, labels["issued_to"], labels, 3)
+        # specks OCR read as words above the value: the value opens at "TO:" where a line does
+        at = next((i for i, line in enumerate(lines) if _TO.match(line)), 0)
+        issued = clean_value(" ".join(lines[at:at + 2]))
     if issued:
         out["issued_to"] = clean_value(_TO_END.sub("", _TO.sub("", issued)))
     for key, field in (("firm", "firm_name"), ("street", "street_address"), ("type", "establishment_type")):

@@ -357,3 +357,12 @@ def test_words_read_beside_a_box_on_a_page_or_two_are_trimmed():
     assert _pick("firm_name", {"Acme Sterile LLC": 1, "Acme Sterile LLC Sm 1": 1}) in ("Acme Sterile LLC", "Acme Sterile LLC Sm 1")
     # a value no reading shares a word of is left as the readings have it
     assert _pick("city", {"Clay": 1, "elay": 1, "MO OBSERVATION 2": 1}) in ("Clay", "elay", "MO OBSERVATION 2")
+
+
+def test_specks_read_above_the_person_are_no_part_of_it():
+    rows = [r for r in header_rows() if r[0] != 130] + [(129, [(330, "esau pag hear me")]),
+                                                        (137, [(72, "TO: Pat Q. Doe, President")])]
+    assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, President"
+    # without "TO:" the box's first lines are the value, as before
+    rows = [r for r in header_rows() if r[0] != 130] + [(130, [(72, "Pat Q. Doe, President")])]
+    assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, President"
