@@ -690,54 +690,47 @@ def _within_box(firm_names: dict[str, int], votes: dict[str, dict[str, int]]) ->
 
 def _pick(field: str, counts: dict[str, int]) -> str:
     """The value of a header field from its readings on the pages."""
+    if field == "district":
+        # its readings differ by how many of its lines a page read, and OCR reads the phone
+        # numbers at its end differently on each: nothing to trim by
+        return _consensus(counts)
     if field in _TEXT_FIELDS:
-        return _consensus(_trim_edges(counts))
+        return _trim_edges(_consensus(counts), counts)
     if field == "fei":
         # An FEI has 7 or 10 digits: a reading that lost one is outvoted by a whole one.
         return max(counts, key=lambda v: (len(v) in (7, 10), counts[v]))
     return max(counts, key=counts.get)
 
 
-def _trim_edges(counts: dict[str, int]) -> dict[str, int]:
-    """Readings without the words at their ends that most readings do not have: what OCR read
-    beside the box on one page or two ("cCrR RD Outsourcing Facility OF 129/26" among
+def _trim_edges(value: str, counts: dict[str, int]) -> str:
+    """The value without the words at its ends that fewer than half the readings have: what
+    OCR read beside the box on this page ("cCrR RD Outsourcing Facility OF 129/26" among
     "Outsourcing Facility" and "tsourcing Facility os / 29/26"). A word is had by a reading
-    with it or with a word OCR read nearly alike (difflib's ratio at least 0.8). Only with
-    three readings or more; a reading left with nothing is left out, and where every reading
-    would be, the readings are kept as they were.
+    with it or with a word OCR read nearly alike (`_alike`). Only with three readings or more;
+    a value that would be left with nothing is kept as it is.
 
-    >>> _trim_edges({"cCrR RD Outsourcing Facility OF 129/26": 1, "Outsourcing Facility": 2,
-    ...              "tsourcing Facility os / 29/26": 1})
-    {'Outsourcing Facility': 3, 'tsourcing Facility': 1}
+    >>> _trim_edges("cCrR RD Outsourcing Facility OF 129/26", {"cCrR RD Outsourcing Facility OF 129/26": 1,
+    ...             "Outsourcing Facility": 2, "tsourcing Facility os / 29/26": 1})
+    'Outsourcing Facility'
     """
     total = sum(counts.values())
     if total < 3:
-        return counts
-    tokens = {v: v.split() for v in counts}
-    words = {v: {w for t in tokens[v] for w in _words(t)} for v in counts}
-    support: dict[str, int] = {}
+        return value
+    words = {v: {w for t in v.split() for w in _words(t)} for v in counts}
 
     def had(token: str) -> bool:
         found = _words(token)
-        for key in found:
-            if key not in support:
-                support[key] = sum(n for v, n in counts.items()
-                                   if key in words[v] or any(_alike(key, w) for w in words[v]))
-        return bool(found) and all(2 * support[key] > total for key in found)
+        return bool(found) and all(
+            2 * sum(n for v, n in counts.items() if key in words[v] or any(_alike(key, w) for w in words[v])) >= total
+            for key in found)
 
-    out: dict[str, int] = {}
-    for v, n in counts.items():
-        t = tokens[v]
-        i, j = 0, len(t)
-        while i < j and not had(t[i]):
-            i += 1
-        while j > i and not had(t[j - 1]):
-            j -= 1
-        if i < j:
-            trimmed = clean_value(" ".join(t[i:j])) or ""
-            if trimmed:
-                out[trimmed] = out.get(trimmed, 0) + n
-    return out or counts
+    t = value.split()
+    i, j = 0, len(t)
+    while i < j and not had(t[i]):
+        i += 1
+    while j > i and not had(t[j - 1]):
+        j -= 1
+    return (clean_value(" ".join(t[i:j])) if i < j else None) or value
 
 
 def _words(token: str) -> list[str]:

@@ -353,6 +353,9 @@ def test_words_read_beside_a_box_on_a_page_or_two_are_trimmed():
     assert _pick("establishment_type", readings) == "Outsourcing Facility"
     # words OCR read nearly alike count as one: "Lic" for "LLC"
     assert _pick("firm_name", {"T Acme,LLC Ms": 1, "ae aaa Acme, LLC": 1, "Acme, Lic": 1}) in ("Acme,LLC", "Acme, LLC")
+    # a word half the readings have is the value's: a page's box and rows readings of the
+    # person's name beside it do not outvote two pages' readings of the firm
+    assert _pick("firm_name", {"Jesse E. Rettig, CEO RIA NAME cee Inc": 1, "Acme, Inc": 2, "cee Inc": 1}) == "Acme, Inc"
     # two readings are too few to tell the value's words from the rest: kept as read
     assert _pick("firm_name", {"Acme Sterile LLC": 1, "Acme Sterile LLC Sm 1": 1}) in ("Acme Sterile LLC", "Acme Sterile LLC Sm 1")
     # a value no reading shares a word of is left as the readings have it
