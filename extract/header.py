@@ -228,9 +228,10 @@ _SHORT_WORDS = frozenset("of and the dba inc llc ltd co rd st dr ave ste usa".sp
 # The word a street ends with ("Rd", "Street", "Blvd.").
 _STREET_END = (r"(?:RD|ROAD|ST|STREET|DR|DRIVE|AVE|AVENUE|BLVD|BOULEVARD|WAY|LN|LANE|PKWY|PARKWAY|"
                r"HWY|HIGHWAY|CT|COURT|PL|PLACE|CIR|CIRCLE|TER|TRAIL|TRL|PIKE)\.?")
-# A street with a second one after it, numbered: "3265 W Mcnab Rd & 2030 W. McNAB RD".
+# A street with a second one after it, numbered (two digits at least, which OCR may have
+# parted: "A0zs0"): "3265 W Mcnab Rd & 2030 W. McNAB RD".
 _SECOND_STREET = re.compile(
-    rf"^(?P<first>\S.*?\b{_STREET_END})\W*\s+(?P<rest>(?=.*\d{{2}})\S+(?:\s+\S+)+\s+{_STREET_END})$", re.I)
+    rf"^(?P<first>\S.*?\b{_STREET_END})\W*\s+(?P<rest>(?=(?:\D*\d){{2}})\S+(?:\s+\S+)+\s+{_STREET_END})$", re.I)
 
 
 def _first_street(text: str | None) -> str | None:

@@ -277,6 +277,7 @@ def test_a_second_address_written_beside_the_street_is_left_out():
     # an investigator's handwritten note of the firm's other building, as OCR reads it
     assert _first_street("3265 W Mcnab Rd é A030 W- McNAB RD") == "3265 W Mcnab Rd"
     assert _first_street("265.W Mena Rd 2 2030 W. McNAB RD") == "265.W Mena Rd"
+    assert _first_street("3265 W Menab Rd é A0zs0 W- McNAB RD") == "3265 W Menab Rd"
     # one street, however it goes on, is kept whole
     for street in ("100 St Paul Street", "1 Main St 2nd Floor", "4155 Route 31, Suite 2",
                    "300 River Place Drive Ste 5900", "9265 Kirby Dr"):
