@@ -642,6 +642,14 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         elif k in _TEXT_FIELDS:
             for v, n in counts.items():
                 votes[k][v] = votes[k].get(v, 0) + n
+    # A text field the first pages read fewer than three times (OCR lost its box's labels on
+    # most of them) takes the readings of the later pages too, for the vote and the trimming.
+    few = [k for k in _TEXT_FIELDS if sum(votes.get(k, {}).values()) < 3]
+    if few and len(pages) > max_pages:
+        for k, counts in _votes(pages[max_pages:], parse_header_page).items():
+            if k in few:
+                for v, n in counts.items():
+                    votes.setdefault(k, {})[v] = votes.get(k, {}).get(v, 0) + n
     if "firm_name" in votes:
         votes["firm_name"] = _within_box(votes["firm_name"], votes)
     fields = {k: _pick(k, counts) for k, counts in votes.items()}

@@ -370,3 +370,15 @@ def test_specks_read_above_the_person_are_no_part_of_it():
     # without "TO:" the box's first lines are the value, as before
     rows = [r for r in header_rows() if r[0] != 130] + [(130, [(72, "Pat Q. Doe, President")])]
     assert parse_header_page(make_page(rows))["issued_to"] == "Pat Q. Doe, President"
+
+
+def test_a_box_the_first_pages_read_twice_takes_the_later_pages_readings_too():
+    # OCR lost the firm's box on four of the first six pages; the two that read it read
+    # specks beside it. The later pages' readings join the vote, and the specks are trimmed
+    def page(n, firm=None):
+        rows = header_rows(firm=firm or "x") if firm else [r for r in header_rows() if r[0] not in (145, 155)]
+        return make_page(rows, number=n)
+    pages = [page(1, "Fin Nawe TY Acme Sterile LLC eects"), page(2), page(3), page(4, "Acme Sterile LLC Mets"),
+             page(5), page(6), page(7, "Acme Sterile LLC"), page(8, "Fina NAME Acme Sterile LLC")]
+    assert parse_header(pages).firm_name == "Acme Sterile LLC"
+    assert parse_header(pages[:6]).firm_name != "Acme Sterile LLC"  # two readings: nothing to trim by
