@@ -8,6 +8,7 @@ is what separates "Wells Pharma of Houston LLC" from "9265 Kirby Dr".
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from dataclasses import replace
 from difflib import SequenceMatcher
@@ -161,9 +162,7 @@ def _middle(line: Line) -> float:
     ...               Word("Services", 185, 156, 230, 162)]))
     160.0
     """
-    middles = sorted((w.top + w.bottom) / 2 for w in line.words)
-    n = len(middles)
-    return middles[n // 2] if n % 2 else (middles[n // 2 - 1] + middles[n // 2]) / 2
+    return statistics.median((w.top + w.bottom) / 2 for w in line.words)
 
 
 def _runs_across(line: Line, x: float) -> bool:
@@ -640,16 +639,14 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
         if k not in votes:
             votes[k] = counts
         elif k in _TEXT_FIELDS:
-            for v, n in counts.items():
-                votes[k][v] = votes[k].get(v, 0) + n
+            _add(votes[k], counts)
     # A text field the first pages read fewer than three times (OCR lost its box's labels on
     # most of them) takes the readings of the later pages too, for the vote and the trimming.
     few = [k for k in _TEXT_FIELDS if sum(votes.get(k, {}).values()) < 3]
     if few and len(pages) > max_pages:
         for k, counts in _votes(pages[max_pages:], parse_header_page).items():
             if k in few:
-                for v, n in counts.items():
-                    votes.setdefault(k, {})[v] = votes.get(k, {}).get(v, 0) + n
+                _add(votes.setdefault(k, {}), counts)
     if "firm_name" in votes:
         votes["firm_name"] = _within_box(votes["firm_name"], votes)
     fields = {k: _pick(k, counts) for k, counts in votes.items()}
@@ -674,6 +671,12 @@ def parse_header(pages: list[Page], max_pages: int = 6) -> Header:
 
 # Free-text fields, whose readings differ by the words OCR read into them from beside the box.
 _TEXT_FIELDS = ("firm_name", "street_address", "issued_to", "establishment_type", "city", "district")
+
+
+def _add(counts: dict[str, int], more: dict[str, int]) -> None:
+    """Adds the readings of `more` to `counts`."""
+    for v, n in more.items():
+        counts[v] = counts.get(v, 0) + n
 
 
 def _within_box(firm_names: dict[str, int], votes: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -748,8 +751,8 @@ def _words(token: str) -> list[str]:
 
 
 def _alike(a: str, b: str) -> bool:
-    """Two words OCR read nearly alike: a letter changed, added or dropped in five or more
-    ("Facili", "Facility"), or one changed after the same first letter in three ("Lic", "LLC")."""
+    """Two words OCR read nearly alike: of four letters or more, difflib's ratio at least 0.8
+    ("Facili", "Facility"); of three, one changed after the same first letter ("Lic", "LLC")."""
     n = min(len(a), len(b))
     if n == 3 == max(len(a), len(b)):
         return a[0] == b[0] and sum(x == y for x, y in zip(a, b)) == 2
