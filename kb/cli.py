@@ -318,22 +318,24 @@ def import_listing(files, db_path, registry_path):
 def serve(db_path, port, host, get_path):
     """Serve the knowledge base with Datasette, using the project's metadata.yml and plugins.
 
-    Read-only (immutable), with a SQL time limit.
+    Read-only (immutable), with a SQL time limit. Whatever the file's name, the database is
+    served as /fda483, the name metadata.yml describes it by.
 
     Example:
 
         fda483 serve --db data/fda483.db -p 8001
     """
     from . import build as builder
-    from .site import datasette_args
+    from .site import database_name, datasette_args, served_as
 
     from datasette.cli import cli as datasette_cli
 
     db_path = db_path or builder.DEFAULT_DB
     if not db_path.exists():
         raise click.ClickException(f"{db_path} does not exist: run `fda483 build` first")
-    args = datasette_args(db_path, port=port, host=host, get_path=get_path)
-    datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
+    with served_as(db_path, database_name()) as served:
+        args = datasette_args(served, port=port, host=host, get_path=get_path)
+        datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)
 
 
 @cli.command(name="train")

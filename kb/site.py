@@ -1,7 +1,11 @@
 """How the knowledge base is published: the Datasette command line for `fda483 serve`."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+import tempfile
+
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 METADATA = PROJECT_ROOT / "metadata.yml"
@@ -31,3 +35,26 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1", get
     if get_path:
         args += ["--get", get_path]
     return args
+
+
+def database_name() -> str:
+    """The name metadata.yml describes the knowledge base under (its canned queries, facets,
+    hidden tables, dashboards): the one name the database is served as."""
+    databases = yaml.safe_load(METADATA.read_text(encoding="utf-8")).get("databases") or {}
+    return next(iter(databases), "fda483")
+
+
+@contextmanager
+def served_as(db_path: Path, name: str):
+    """`db_path` under the file name `name`.db, for as long as the block runs. Datasette names a
+    database by its file's stem, and metadata.yml describes it by one name: served under its
+    own stem, `kb.db` would lose its canned queries, facets and hidden tables. A file already so
+    named is served in place; another is linked under that name in a temporary directory."""
+    db_path = Path(db_path).resolve()
+    if db_path.stem == name:
+        yield db_path
+        return
+    with tempfile.TemporaryDirectory(prefix="fda483-serve-") as tmp:
+        link = Path(tmp) / f"{name}.db"
+        link.symlink_to(db_path)
+        yield link

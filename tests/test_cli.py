@@ -83,7 +83,7 @@ def test_each_category_shows_the_cue_words_found_in_its_observation(built):
     obs_id, name, cues = Database(db_path).execute(
         "select oc.observation_id, c.name, oc.cues from observation_categories oc join categories c on "
         "c.code = oc.category where oc.cues is not null order by oc.observation_id limit 1").fetchone()
-    page = run("serve", "--db", db_path, "--get", f"/{db_path.stem}/observations/{obs_id}").output
+    page = run("serve", "--db", db_path, "--get", f"/fda483/observations/{obs_id}").output
     marked = re.findall(r'<mark class="kb-cue" title="([^"]*)">([^<]*)</mark>', page)
     assert {" ".join(w.lower().split()) for t, w in marked if name in t} >= set(cue_phrases(cues))
 
@@ -155,13 +155,20 @@ def test_changed_file_replaces_only_its_rows(built, tmp_path):
 
 def test_serve_get_renders_pages(built):
     _, db_path, _ = built
-    name = db_path.stem
+    # kb.db is served as /fda483, the name metadata.yml describes it by, with its canned queries
+    assert db_path.stem != "fda483"
+    name = "fda483"
     for path in ["/", f"/{name}", f"/{name}/observations", f"/{name}/observations?_search=sterile",
-                 f"/{name}/findings", f"/{name}/documents"]:
+                 f"/{name}/findings", f"/{name}/documents", f"/{name}/review_queue"]:
         result = run("serve", "--db", db_path, "--get", path)
         assert result.exit_code == 0, f"{path}: {result.output[-500:]}"
     result = run("serve", "--db", db_path, "--get", f"/{name}/observations.json?_search=sterile&_shape=array")
     assert json.loads(result.output), "a search for 'sterile' finds observations"
+    listing = json.loads(run("serve", "--db", db_path, "--get", f"/{name}.json").output)
+    assert {"search_observations", "review_queue", "category_trend"} <= {q["name"] for q in listing["queries"]}
+    hidden = {t["name"] for t in listing["tables"] if t["hidden"]}
+    assert "_sqlite_migrations" in hidden
+    assert not db_path.with_name("fda483.db").exists(), "the file is not renamed or copied beside itself"
 
 
 def test_extract_json_equals_each_samples_expected_json(samples):
