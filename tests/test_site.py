@@ -461,6 +461,21 @@ def test_every_dashboard_chart_query_runs(site_db, filters):
         assert {r["country"]: r["observations"] for r in results["by-country"]} == {"US": 26, "NL": 5, "IN": 5}
 
 
+def test_dashboard_names_the_system_of_observations_outside_the_six(real_kb_listed):
+    # "other" (Part 211 does not cover it) belongs to no FDA system: its bar is named, not "null"
+    from datasette_dashboards import replace_opts_in_query
+
+    db_path, _ = real_kb_listed
+    assert query(db_path, "select count(*) n from observations where primary_category = 'other'")[0]["n"]
+    sql = replace_opts_in_query(dashboard()["charts"]["by-system"]["query"], {})
+    bars = {r["system"]: r["observations"] for r in rows(db_path, "/fda483.json?" + urllib.parse.urlencode({"sql": sql}))}
+    assert None not in bars
+    assert bars["None (outside the six systems)"] == query(
+        db_path, "select count(*) n from observations o join categories c on c.code = o.primary_category "
+        "where c.system is null")[0]["n"]
+    assert sum(bars.values()) == query(db_path, "select count(*) n from observations")[0]["n"]
+
+
 def test_facility_map(site_db):
     columns = {r["name"] for r in query(site_db, "pragma table_info(facilities)")}
     if not {"latitude", "longitude"} <= columns:
