@@ -159,17 +159,21 @@ class OcrCache:
     def path(self, index: int) -> Path:
         return self.dir / f"page-{index + 1:04d}.tsv"
 
+    def _boxes_path(self, index: int) -> Path:
+        """The page's redaction boxes, as extract.redact finds them in its present version."""
+        return self.path(index).with_suffix(f".boxes-v{redact.VERSION}.json")
+
     def get(self, index: int) -> str | None:
         p = self.path(index)
         return p.read_text(encoding="utf-8") if p.exists() else None
 
     def get_boxes(self, index: int) -> list | None:
-        p = self.path(index).with_suffix(".boxes.json")
+        p = self._boxes_path(index)
         return [tuple(b) for b in json.loads(p.read_text())] if p.exists() else None
 
     def put(self, index: int, tsv: str, boxes: list) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        for target, text in ((self.path(index).with_suffix(".boxes.json"), json.dumps([list(b) for b in boxes])),
+        for target, text in ((self._boxes_path(index), json.dumps([list(b) for b in boxes])),
                              (self.path(index), tsv)):
             tmp = target.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")

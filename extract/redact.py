@@ -16,6 +16,9 @@ from scipy import ndimage
 from .records import Word
 
 STEP = 3  # detect on every 3rd pixel: 100 dpi is plenty for boxes a line high
+# The version of how boxes are found: the OCR cache keeps each page's boxes under it, so a
+# change here finds them again (the page's OCR is kept).
+VERSION = 2
 
 
 def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]]:
@@ -30,15 +33,84 @@ def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]
         mask = ndimage.binary_opening(mask, structure=np.ones((3, 3), bool))
         labels, n = ndimage.label(mask)
         for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-            h = sl[0].stop - sl[0].start
-            w = sl[1].stop - sl[1].start
-            if not (0.6 * line <= h <= 8 * line and w >= 1.2 * line):
+            region = labels[sl] == i
+            if not _is_box(*region.shape, float(region.mean()), line, min_fill):
                 continue
-            fill = float((labels[sl] == i).mean())
-            if fill < min_fill:
-                continue
-            boxes.append((sl[1].start * px, sl[0].start * px, sl[1].stop * px, sl[0].stop * px))
+            for top, left, h, w in _parts(region, line, min_fill):
+                top += sl[0].start
+                left += sl[1].start
+                boxes.append((left * px, top * px, (left + w) * px, (top + h) * px))
     return boxes
+
+
+def _is_box(h: int, w: int, fill: float, line: float, min_fill: float) -> bool:
+    """A region a box's size (a line high at least, eight at most, wider than a line high) and
+    filled as solidly as a box is, the holes of its printed "(b) (4)" apart."""
+    return 0.6 * line <= h <= 8 * line and w >= 1.2 * line and fill >= min_fill
+
+
+def _parts(region: np.ndarray, line: float, min_fill: float) -> list[tuple[int, int, int, int]]:
+    """(top, left, height, width) of each box in one region of box colour found as a box.
+
+    Boxes on two lines of text touch where the lines are close, and are found as one region:
+    a box over a whole line above three short ones below, with the words between those ("and",
+    "finished drug product") inside the region's outline, where they would be taken for
+    redacted. A region more than a line and a half high is cut into bands of rows that run
+    alike (the same first and last column, and either unbroken or broken by a gap wider than
+    a line); each band's own regions that are boxes are the boxes. A box a line high, with its
+    "(b) (4)" printed in a corner, is left whole."""
+    h, w = region.shape
+    if h <= _TWO_LINES * line:
+        return [(0, 0, h, w)]
+    out = []
+    for start, stop in _bands(region, line):
+        labels, _ = ndimage.label(region[start:stop])
+        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+            part = labels[sl] == i
+            if _is_box(*part.shape, float(part.mean()), line, min_fill):
+                out.append((start + sl[0].start, sl[1].start, *part.shape))
+    return out or [(0, 0, h, w)]
+
+
+# A box on one line is up to about 1.9 lines of text high (16-17 points, its padding included);
+# two lines' boxes run together are 2.9 or more.
+_TWO_LINES = 2.3
+
+
+def _bands(region: np.ndarray, line: float) -> list[tuple[int, int]]:
+    """The region's rows as bands (start, stop) that run alike; a band under a line high (the
+    rows where one box gives way to the next, or of a box's printed "(b) (4)") joins the one
+    before it."""
+    tolerance = 0.5 * line
+
+    def shape(row: np.ndarray):
+        cols = np.flatnonzero(row)
+        if not len(cols):
+            return None
+        broken = bool(len(cols) > 1 and np.diff(cols).max() > line)
+        return cols[0], cols[-1], broken
+
+    bands: list[list] = []  # [start, stop, first column, last column, broken]
+    for r in range(region.shape[0]):
+        s = shape(region[r])
+        b = bands[-1] if bands else None
+        if s is not None and b is not None and (
+                abs(s[0] - b[2]) <= tolerance and abs(s[1] - b[3]) <= tolerance and s[2] == b[4]):
+            b[1] = r + 1
+        elif s is not None:
+            bands.append([r, r + 1, *s])
+        elif b is not None:
+            b[1] = r + 1
+    merged: list[list] = []
+    for b in bands:
+        if merged and b[1] - b[0] < line:
+            merged[-1][1] = b[1]
+        else:
+            merged.append(b)
+    if len(merged) > 1 and merged[0][1] - merged[0][0] < line:
+        merged[1][0] = merged[0][0]
+        merged.pop(0)
+    return [(b[0], b[1]) for b in merged]
 
 
 def _inside(w: Word, box) -> float:

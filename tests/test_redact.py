@@ -1,7 +1,7 @@
 """Redaction boxes found in a rendered page image and written as exemption marks."""
 import io
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from extract.records import Word
 from extract.redact import apply_boxes, find_boxes
@@ -43,3 +43,44 @@ def test_a_box_over_two_lines_is_two_marks():
     out = apply_boxes([], [(100, 200, 160, 227)])
     assert [w.text for w in out] == ["(b)(4)", "(b)(4)"]
     assert out[0].bottom <= out[1].top
+
+
+def grey_page(boxes_pt, labels=(), words=()):
+    """A page with grey boxes, each labelled "(b) (4)" in black at its top left when in `labels`,
+    and black words printed at (x, top) in points."""
+    img = Image.new("L", (int(612 * PT), int(792 * PT)), 255)
+    draw = ImageDraw.Draw(img)
+    label_font, text_font = ImageFont.load_default(size=7 * PT), ImageFont.load_default(size=9 * PT)
+    for k, (x0, top, x1, bottom) in enumerate(boxes_pt):
+        draw.rectangle([x0 * PT, top * PT, x1 * PT, bottom * PT], fill=200)
+        if k in labels:
+            draw.text(((x0 + 1) * PT, (top + 1) * PT), "(b) (4)", fill=0, font=label_font)
+    for x, top, text in words:
+        draw.text((x * PT, top * PT), text, fill=0, font=text_font)
+    out = io.BytesIO()
+    img.save(out, format="PPM")
+    return out.getvalue()
+
+
+def test_boxes_on_two_lines_that_touch_are_each_their_own():
+    # A box over the whole first line; on the line below, touching it, three short boxes with
+    # the words "and", "finished drug product" between them, which are not redacted.
+    line1 = (70, 208, 395, 222)
+    line2 = [(70, 222, 100, 236), (125, 222, 150, 236), (265, 222, 350, 236)]
+    image = grey_page([line1, *line2], labels=(0, 1, 2, 3),
+                      words=[(104, 225, "and"), (155, 225, "finished drug product")])
+    found = sorted(find_boxes(image, DPI), key=lambda b: (round(b[1] / 10), b[0]))
+    assert len(found) == 4, found
+    for got, want in zip(found, [line1, *line2]):
+        assert all(abs(g - w) < 3 for g, w in zip(got, want)), (got, want)
+    words = [Word("and", 104, 226, 118, 234), Word("finished", 155, 226, 185, 234)]
+    assert [w.text for w in apply_boxes(words, found) if w.text[0] != "("] == ["and", "finished"]
+
+
+def test_a_box_with_its_label_and_a_two_line_box_stay_whole():
+    one_line = (100, 300, 200, 317)  # 17 points: a line of text and the box's padding
+    two_lines = (100, 400, 300, 427)
+    found = sorted(find_boxes(grey_page([one_line, two_lines], labels=(0, 1)), DPI))
+    assert len(found) == 2, found
+    for got, want in zip(found, [one_line, two_lines]):
+        assert all(abs(g - w) < 3 for g, w in zip(got, want)), (got, want)
