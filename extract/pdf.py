@@ -134,7 +134,7 @@ def engine() -> dict:
     reader = layer_reader()
     return {"tesseract": tesseract_version(tess) if tess else None, "pypdfium2": pdfium.PYPDFIUM_INFO.version,
             "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI, "ocr_cleaning": speckle.VERSION,
-            "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
+            "redaction": redact.VERSION, "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
 
 
 def default_cache_dir() -> Path | None:
