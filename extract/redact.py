@@ -18,7 +18,7 @@ from .records import Word
 STEP = 3  # detect on every 3rd pixel: 100 dpi is plenty for boxes a line high
 # The version of how boxes are found: the OCR cache keeps each page's boxes under it, so a
 # change here finds them again (the page's OCR is kept).
-VERSION = 2
+VERSION = 3
 
 
 def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]]:
@@ -55,10 +55,11 @@ def _parts(region: np.ndarray, line: float, min_fill: float) -> list[tuple[int, 
     Boxes on two lines of text touch where the lines are close, and are found as one region:
     a box over a whole line above three short ones below, with the words between those ("and",
     "finished drug product") inside the region's outline, where they would be taken for
-    redacted. A region more than a line and a half high is cut into bands of rows that run
-    alike (the same first and last column, and either unbroken or broken by a gap wider than
-    a line); each band's own regions that are boxes are the boxes. A box a line high, with its
-    "(b) (4)" printed in a corner, is left whole."""
+    redacted. A region higher than one line's box is cut into bands of rows that run alike
+    (the same first and last column, and either unbroken or broken by a gap wider than two
+    lines: the holes a box's printed "(b) (4)" leaves are up to 16 points wide, a word between
+    two boxes with its spaces wider); each band's own regions that are boxes are the boxes. A
+    box a line high, with its "(b) (4)" printed in a corner, is left whole."""
     h, w = region.shape
     if h <= _TWO_LINES * line:
         return [(0, 0, h, w)]
@@ -87,7 +88,7 @@ def _bands(region: np.ndarray, line: float) -> list[tuple[int, int]]:
         cols = np.flatnonzero(row)
         if not len(cols):
             return None
-        broken = bool(len(cols) > 1 and np.diff(cols).max() > line)
+        broken = bool(len(cols) > 1 and np.diff(cols).max() > 2 * line)
         return cols[0], cols[-1], broken
 
     bands: list[list] = []  # [start, stop, first column, last column, broken]
