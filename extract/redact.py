@@ -57,9 +57,9 @@ def _parts(region: np.ndarray, line: float, min_fill: float) -> list[tuple[int, 
     "finished drug product") inside the region's outline, where they would be taken for
     redacted. A region higher than one line's box is cut into bands of rows that run alike
     (the same first and last column, and either unbroken or broken by a gap wider than two
-    lines: the holes a box's printed "(b) (4)" leaves are up to 16 points wide, a word between
-    two boxes with its spaces wider); each band's own regions that are boxes are the boxes. A
-    box a line high, with its "(b) (4)" printed in a corner, is left whole."""
+    lines: the holes a box's printed "(b) (4)" leaves measured about 16 points wide, a word
+    between two boxes with its spaces wider); each band's own regions that are boxes are the
+    boxes. A box a line high, with its "(b) (4)" printed in a corner, is left whole."""
     h, w = region.shape
     if h <= _TWO_LINES * line:
         return [(0, 0, h, w)]

@@ -1,9 +1,9 @@
 """How the knowledge base is published: the Datasette command line for `fda483 serve`."""
 from __future__ import annotations
 
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-import tempfile
 
 import yaml
 
