@@ -7,10 +7,10 @@
    installed, pdfium's page objects for the scan check, line grouping, quality score) against
    `pdftotext -layout` and plain pdfplumber `extract_text`, over every page; our reader with
    pdfium's words too, for comparison. Target: within 3x of pdftotext.
-2. OCR: our OCR path (render at 300 dpi, redaction boxes, tesseract TSV, lines) against raw `tesseract`
-   on the same page images at the same resolution (rendered beforehand, not timed), both with
+2. OCR: our OCR path (render at 300 dpi, specks, tesseract TSV, redaction boxes, lines) against raw
+   `tesseract` on the same page images at the same resolution (rendered beforehand, not timed), both with
    OMP_THREAD_LIMIT=1 (tesseract's own threads slow it several-fold on a shared machine). Ours
-   includes everything read_pages does for such a page: render, redaction boxes, TSV, lines.
+   includes everything read_pages does for such a page: render, specks, TSV, redaction boxes, lines.
    Target: within 1.25x of raw tesseract.
 3. Workers: the whole directory built as `fda483 build` does it (--ocr auto, no cache, a fresh
    database) with 1 and with 2 workers. Target: 2 workers at least 1.7x faster.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import pdfplumber  # noqa: E402
 
-from extract import pdf, quality, redact  # noqa: E402
+from extract import pdf, quality  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "data" / "483s" / "pdfs"
 
@@ -133,17 +133,16 @@ def ocr(pdfs, n_pages, repeat):
                 subprocess.run([tess, str(img), "stdout"], capture_output=True, env=env, check=True)
 
         def ours():
-            # what read_pages does for a page it OCRs (without the cache): render, redaction
-            # boxes, tesseract, lines, quality
+            # what read_pages does for a page it OCRs (without the cache): render, specks,
+            # tesseract, redaction boxes, lines, quality
             for p, i in pages:
                 doc = pdf.open_pdf(p)
                 page = doc[i]
                 image = pdf.render_page(page)
                 page.close()
                 doc.close()
-                boxes = redact.find_boxes(image, pdf.OCR_DPI)
-                tsv = pdf.ocr_tsv(image, tesseract=tess)
-                quality.score_lines(pdf.ocr_lines(tsv, boxes))
+                tsv, (boxes, clear) = pdf.ocr_image(image, tess)
+                quality.score_lines(pdf.ocr_lines(tsv, boxes, clear))
 
         t_ours, t_raw = best_of(repeat, ours, raw)
     n = len(pages)

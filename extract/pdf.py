@@ -167,14 +167,18 @@ class OcrCache:
         p = self.path(index)
         return p.read_text(encoding="utf-8") if p.exists() else None
 
-    def get_boxes(self, index: int) -> list | None:
+    def get_boxes(self, index: int) -> tuple[list, list] | None:
+        """(boxes, the words inside them kept as clear), or None where not cached."""
         p = self._boxes_path(index)
-        return [tuple(b) for b in json.loads(p.read_text())] if p.exists() else None
+        if not p.exists():
+            return None
+        d = json.loads(p.read_text())
+        return [tuple(b) for b in d["boxes"]], [tuple(c) for c in d["clear"]]
 
-    def put(self, index: int, tsv: str, boxes: list) -> None:
+    def put(self, index: int, tsv: str, boxes: list, clear: list = ()) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        for target, text in ((self._boxes_path(index), json.dumps([list(b) for b in boxes])),
-                             (self.path(index), tsv)):
+        found = {"boxes": [list(b) for b in boxes], "clear": [list(c) for c in clear]}
+        for target, text in ((self._boxes_path(index), json.dumps(found)), (self.path(index), tsv)):
             tmp = target.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(target)  # atomic: a killed run never leaves half a page
@@ -343,9 +347,20 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
     return layer, layer.quality < USABLE or (scanned and layer.quality < GOOD)
 
 
-def ocr_lines(tsv: str, boxes: list) -> list[Line]:
-    """The lines of a page's OCR: tesseract's words, redaction boxes marked, grouped into lines."""
-    return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
+def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None) -> tuple[str, tuple[list, list]]:
+    """(tesseract's TSV, (redaction boxes, the words inside them kept as clear)) of a rendered
+    page: the image cleaned of specks for tesseract (a `tsv` given, from the cache, is kept),
+    the boxes found in the image as rendered."""
+    if tsv is None:
+        tsv = ocr_tsv(speckle.despeckle(image), tesseract=tesseract)
+    boxes = redact.find_boxes(image, OCR_DPI)
+    return tsv, (boxes, redact.clear_words(image, OCR_DPI, parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
+
+
+def ocr_lines(tsv: str, boxes: list, clear=()) -> list[Line]:
+    """The lines of a page's OCR: tesseract's words, redaction boxes marked (the words in
+    `clear` kept), grouped into lines."""
+    return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes, clear))
 
 
 def read_pages(
@@ -444,25 +459,24 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
     """OCR the pages in `todo`, yielding the Page to keep for each, in order."""
 
     def prepare(index: int):
-        """(cached tsv or None, cached boxes or None, page image or None), rendering only if needed."""
+        """(cached tsv or None, cached (boxes, clear) or None, page image or None), rendering
+        only if needed."""
         tsv = cache.get(index) if cache else None
-        boxes = cache.get_boxes(index) if cache else None
-        if tsv is not None and boxes is not None:
-            return tsv, boxes, None
+        found = cache.get_boxes(index) if cache else None
+        if tsv is not None and found is not None:
+            return tsv, found, None
         page = pdf[index]
         try:
-            return tsv, boxes, render_page(page)
+            return tsv, found, render_page(page)
         finally:
             page.close()
 
     def run(job):
-        """(tsv, boxes, whether either was made here rather than read from the cache)."""
-        tsv, boxes, image = job
-        if boxes is None:
-            boxes = redact.find_boxes(image, OCR_DPI)
-        if tsv is None:
-            tsv = ocr_tsv(speckle.despeckle(image), tesseract=tess)
-        return tsv, boxes, image is not None
+        """(tsv, (boxes, clear), whether either was made here rather than read from the cache)."""
+        tsv, found, image = job
+        if tsv is None or found is None:
+            tsv, found = ocr_image(image, tess, tsv)
+        return tsv, found, image is not None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         # pdfium is not thread-safe: pages are rendered here, in order, while tesseract runs
@@ -479,13 +493,13 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
 
 def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
     try:
-        tsv, boxes, fresh = future.result()
+        tsv, (boxes, clear), fresh = future.result()
     except Exception as ex:  # one page's OCR failing must not lose the document
         warnings.append(f"page {layer.number}: OCR failed: {ex}")
         return _fallback(layer, f"OCR failed: {ex}")
     if cache and fresh:
-        cache.put(layer.number - 1, tsv, boxes)
-    lines = ocr_lines(tsv, boxes)
+        cache.put(layer.number - 1, tsv, boxes, clear)
+    lines = ocr_lines(tsv, boxes, clear)
     score = quality.score_lines(lines)
     if ocr_mode != "always" and layer.lines and layer.quality >= score:
         return layer

@@ -50,7 +50,8 @@ from .geo import us_state_code
 # 21: the person's box is read where its label was lost; "(CEO}" is "(CEO)".
 # 22: header values voted and trimmed by what most pages read, the person from "TO:"; grey
 # redaction boxes on two lines that touch are found apart, so the words between them stay.
-EXTRACTOR_VERSION = f"22-{layer_reader()}"
+# 23: words inside a box's outline that stand on the page's white, not on the box, are kept.
+EXTRACTOR_VERSION = f"23-{layer_reader()}"
 
 
 def now() -> str:

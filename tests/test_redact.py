@@ -4,7 +4,7 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from extract.records import Word
-from extract.redact import apply_boxes, find_boxes
+from extract.redact import apply_boxes, clear_words, find_boxes
 
 DPI = 300
 PT = DPI / 72
@@ -84,3 +84,35 @@ def test_a_box_with_its_label_and_a_two_line_box_stay_whole():
     assert len(found) == 2, found
     for got, want in zip(found, [one_line, two_lines]):
         assert all(abs(g - w) < 3 for g, w in zip(got, want)), (got, want)
+
+
+def printed(draw, font, x, top, text):
+    """Print `text` at (x, top) points; the Word OCR would read there (its glyphs' box, in points)."""
+    x0, y0, x1, y1 = draw.textbbox((x * PT, top * PT), text, font=font)
+    draw.text((x * PT, top * PT), text, fill=0, font=font)
+    return Word(text, x0 / PT, y0 / PT, x1 / PT, y1 / PT)
+
+
+def test_words_on_the_page_white_inside_a_box_outline_are_kept():
+    # A box outline that takes in more than its box (as for boxes stacked over three lines):
+    # the word printed on the page's white inside it is kept; what OCR read on the grey box
+    # (its label) and on the black box's edge is not.
+    img = Image.new("L", (int(612 * PT), int(792 * PT)), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=9 * PT)
+    draw.rectangle([100 * PT, 200 * PT, 200 * PT, 214 * PT], fill=200)
+    draw.rectangle([300 * PT, 200 * PT, 400 * PT, 214 * PT], fill=0)
+    label = printed(draw, ImageFont.load_default(size=7 * PT), 101, 201, "(b) (4)")
+    tubing = printed(draw, font, 210, 202, "tubing")
+    stopper = printed(draw, font, 60, 202, "stopper")  # outside every box: kept as ever
+    edge = Word("|", 290, 200, 310, 214)  # half on the page, half on the black box
+    out = io.BytesIO()
+    img.save(out, format="PPM")
+    outline = [(100, 199, 260, 215), (300, 200, 400, 214)]
+    words = [label, tubing, stopper, edge]
+    clear = clear_words(out.getvalue(), DPI, words, outline)
+    assert [w for w in words if (round(w.x0, 2), round(w.top, 2), round(w.x1, 2), round(w.bottom, 2)) in clear] \
+        == [tubing]
+    kept = sorted(apply_boxes(words, outline, clear), key=lambda w: w.x0)
+    assert [w.text for w in kept] == ["stopper", "(b)(4)", "tubing", "(b)(4)"]
+    assert [w.text for w in apply_boxes(words, outline)] == ["stopper", "(b)(4)", "(b)(4)"]
