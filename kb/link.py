@@ -211,8 +211,9 @@ def link_facilities(db: Database, registry: Registry, report: LinkReport | None 
 
 
 class Places:
-    """`locate()`, remembered in the `_places` table: the city index takes seconds to load, and
-    a rebuild that meets no new place does not load it. Call `save()` to keep what was new."""
+    """`locate()`, remembered in the `_places` table: a rebuild that meets no new place does not
+    open the city index (which takes seconds to make on a machine's first run, or on every run
+    without a cache directory). Call `save()` to keep what was new."""
 
     def __init__(self, db: Database):
         self.db = db

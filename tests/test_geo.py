@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 
 import pytest
 
+from kb import geo
 from kb.geo import country_code, locate, us_state_code
 from shared_paths import gold_files, project_registry
 
@@ -97,3 +99,48 @@ def test_registry_facilities_locate():
     missing = [f.name for f in facilities if locate(f.city, f.state, f.country) is None]
     print(f"geocoded {len(facilities) - len(missing)}/{len(facilities)} registry facilities with a city")
     assert not missing
+
+
+@pytest.fixture
+def fresh_index():
+    """The city index made again for the test, and again after it for the other tests."""
+    geo._city_index.cache_clear()
+    yield
+    geo._city_index.cache_clear()
+
+
+def test_the_city_index_is_made_once_into_the_cache_and_read_back(tmp_path, monkeypatch, fresh_index):
+    monkeypatch.setenv("FDA483_CACHE", str(tmp_path))
+    woodbine = locate("Woodbine", "IA", "US")
+    assert km(woodbine, (41.74, -95.70)) < 10
+    made = geo.index_path(tmp_path)
+    stamp = made.stat().st_mtime_ns
+    # a later run reads the file: the cities are not loaded again, nor the file made again
+    geo._city_index.cache_clear()
+    monkeypatch.setattr(geo, "_city_entries", lambda: pytest.fail("the cities were loaded again"))
+    assert locate("Woodbine", "IA", "US") == woodbine
+    assert locate("St. Louis", "MO", "US") == locate("Saint Louis", "Missouri", "United States") is not None
+    assert made.stat().st_mtime_ns == stamp
+    assert not list((tmp_path / "places").glob("*.tmp"))
+
+
+def test_a_damaged_or_stale_city_index_is_made_again(tmp_path, monkeypatch, fresh_index):
+    monkeypatch.setenv("FDA483_CACHE", str(tmp_path))
+    path = geo.index_path(tmp_path)
+    path.parent.mkdir()
+    path.write_bytes(b"not a database, the end of a killed write")
+    assert km(locate("Woodbine", "IA", "US"), (41.74, -95.70)) < 10
+    assert isinstance(geo._city_index(), geo._FileIndex)
+    # a file some other version of the rules made
+    with sqlite3.connect(path) as conn:
+        conn.execute("update meta set locator = 'older'")
+    conn.close()
+    geo._city_index.cache_clear()
+    assert km(locate("Woodbine", "IA", "US"), (41.74, -95.70)) < 10
+    assert sqlite3.connect(path).execute("select locator from meta").fetchone() == (geo.LOCATOR,)
+
+
+def test_without_a_cache_directory_the_city_index_is_kept_in_memory(monkeypatch, fresh_index):
+    monkeypatch.setenv("FDA483_CACHE", "")
+    assert km(locate("Woodbine", "IA", "US"), (41.74, -95.70)) < 10
+    assert isinstance(geo._city_index(), geo._MemoryIndex)
