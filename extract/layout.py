@@ -19,7 +19,7 @@ _BOTTOM = attrgetter("bottom")
 class _Row:
     """A line being built: its words, and the band (top, bottom) the next word is compared with."""
 
-    __slots__ = ("words", "top", "bottom", "banded", "last_x0")
+    __slots__ = ("words", "top", "bottom", "banded", "last_x0", "last_x1")
 
     def __init__(self, w: Word):
         self.words = [w]
@@ -27,11 +27,11 @@ class _Row:
         # words the band has been taken from: none when the line opens with a mark (a box
         # border read as "|" is a sliver that would hold the band to its few points)
         self.banded = 1 if _HAS_ALNUM.search(w.text) else 0
-        self.last_x0 = w.x0
+        self.last_x0, self.last_x1 = w.x0, w.x1
 
     def add(self, w: Word) -> None:
         self.words.append(w)
-        self.last_x0 = w.x0
+        self.last_x0, self.last_x1 = w.x0, w.x1
         if not _HAS_ALNUM.search(w.text):  # a comma's sliver of a box says nothing of the line
             return
         h = w.bottom - w.top
@@ -59,7 +59,9 @@ def group_lines(words: list[Word]) -> list[Line]:
     """Group words into visual lines, top to bottom, each left to right.
 
     A word joins the line whose band (the box of its last word of ordinary height) overlaps it
-    by at least half the smaller height and whose last word stands to its left. Following the
+    by at least half the smaller height and whose last word stands to its left: of two, the one
+    whose last word it follows a space apart, else the one it overlaps more (on a dusty scan
+    OCR's boxes swell by a line, and one can overlap the next line's more). Following the
     line word by word keeps the slant of a skewed scan on one line; skipping words of unusual
     height keeps one swollen box (a stroke of the border, a mark, a box OCR drew over two lines)
     from pulling the next line in.
@@ -81,7 +83,7 @@ def group_lines(words: list[Word]) -> list[Line]:
         if h <= 0:
             continue
         right_of = w.x0 + 0.5
-        best, best_overlap = None, 0.0
+        best, best_key = None, (False, 0.0)
         centre = int((top + bottom) / 2 / size) + offset
         reach = int(h / size) + 3
         for found in buckets[centre - reach : centre + reach + 1]:
@@ -95,9 +97,19 @@ def group_lines(words: list[Word]) -> list[Line]:
                     continue
                 band = rbottom - rtop
                 # a comma or period is a sliver at the baseline: it needs only to touch the line
-                need = 0.5 * (h if h < band else band) if h >= 0.6 * band else 0.25 * h
-                if overlap >= need and (overlap > best_overlap or (overlap == best_overlap and k < best)):
-                    best, best_overlap = k, overlap
+                smaller = h if h < band else band
+                need = 0.5 * smaller if h >= 0.6 * band else 0.25 * h
+                if overlap < need:
+                    continue
+                # the line whose last word the word follows, a space apart, before any other;
+                # a line of words of about its height (not one speck read as "©", nor the small
+                # "(4)" of a redaction's label, which would take the rest of the line)
+                gap = w.x0 - row.last_x1
+                follows = (row.banded > 0 and len(row.words) > 1 and 0.5 * band <= h <= 2 * band
+                           and -0.25 * smaller < gap < smaller)
+                key = (follows, overlap)
+                if key > best_key or (key == best_key and k < best):
+                    best, best_key = k, key
         if best is None:
             buckets[centre].append(len(rows))
             rows.append(_Row(w))

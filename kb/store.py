@@ -51,7 +51,9 @@ from .geo import us_state_code
 # 22: header values voted and trimmed by what most pages read, the person from "TO:"; grey
 # redaction boxes on two lines that touch are found apart, so the words between them stay.
 # 23: words inside a box's outline that stand on the page's white, not on the box, are kept.
-EXTRACTOR_VERSION = f"23-{layer_reader()}"
+# 24: a word joins the line whose last word it follows a space apart before a line it overlaps
+# more (swollen boxes of a dusty, turned scan).
+EXTRACTOR_VERSION = f"24-{layer_reader()}"
 
 
 def now() -> str:

@@ -69,3 +69,25 @@ def test_a_line_opened_by_a_border_sliver_follows_its_words():
     right = [Word("for", 316, 452.9, 331, 461.8), Word("use", 332, 455.5, 348, 461.3),
              Word("operations.", 470, 450.2, 522, 462.2)]
     assert [l.text for l in group_lines(left + right)] == ["| Strict control issued for use operations."]
+
+
+def test_a_word_following_a_slanted_line_joins_it_not_the_swollen_line_below():
+    # A dusty, turned scan: the line sinks to the right, a short word has narrowed its band, and
+    # OCR's boxes have swollen by half a line. The end of the line ("within the lot is")
+    # overlaps the swollen next line's band more than its own, but follows its last word.
+    words = [Word("approach", 73, 247.0, 123, 258.0), Word("of", 202, 248.4, 213, 257.3),
+             Word("not.", 371, 249.8, 388, 259.9), Word("variability", 423, 248.9, 473, 267.6),
+             Word("within", 476, 252.5, 508, 270.5), Word("the", 509, 251.5, 523, 261.8),
+             Word("lot", 525, 253.4, 545, 268.1), Word("is", 547, 255.8, 553, 267.1),
+             Word("adequately", 73, 260.2, 124, 282.0), Word("assessed.", 128, 259.9, 171, 276.2)]
+    assert [l.text for l in group_lines(words)] == ["approach of not. variability within the lot is",
+                                                    "adequately assessed."]
+
+
+def test_a_one_word_line_of_a_small_label_does_not_take_the_words_after_it():
+    # a redaction's label printed small, half a line down ("(4)"), then the line's next word:
+    # the word stays on its line although it follows the label a space apart
+    words = [Word("Tablet", 303, 529.5, 333, 542.8), Word("(4)", 334, 535.3, 341, 540.8),
+             Word("mg", 345, 529.5, 360, 542.8), Word("and", 388, 529.5, 405, 542.8)]
+    lines = group_lines(words)
+    assert any(l.text.startswith("Tablet") and "mg and" in l.text for l in lines), [l.text for l in lines]
