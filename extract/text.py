@@ -25,11 +25,18 @@ def _redaction_token(m: re.Match) -> str:
     return f" {token} "
 
 
+# A box's label split in two around another mark at the same spot: some text layers print the
+# label of a small box as "(b)" over "(6)" on top of a mark "(b)(4)" of their own, and the words
+# read "(b) (b)(4) (6)". The label is what the page shows.
+_SPLIT_LABEL = re.compile(r"\(b\)\s*\(b\)\(\d\)(?:\(C\))?\s*\(([467])\)")
+
+
 def normalise_redactions(text: str) -> str:
     """Write every exemption mark as FDA's canonical "(b)(4)" / "(b)(6)" / "(b)(7)(C)"."""
     out = _REDACTION.sub(_redaction_token, text)
     if out == text:
         return text
+    out = _SPLIT_LABEL.sub(lambda m: f" (b)({m.group(1)}){'(C)' if m.group(1) == '7' else ''} ", out)
     # The token is spaced on both sides; close the gap before punctuation the form printed after it.
     return re.sub(r" +([,.;:)\]])", r"\1", re.sub(r"  +", " ", out)).strip()
 

@@ -53,7 +53,8 @@ from .geo import us_state_code
 # 23: words inside a box's outline that stand on the page's white, not on the box, are kept.
 # 24: a word joins the line whose last word it follows a space apart before a line it overlaps
 # more (swollen boxes of a dusty, turned scan).
-EXTRACTOR_VERSION = f"24-{layer_reader()}"
+# 25: a box's label split around a mark of the text layer's own, "(b) (b)(4) (6)", is "(b)(6)".
+EXTRACTOR_VERSION = f"25-{layer_reader()}"
 
 
 def now() -> str:

@@ -13,6 +13,9 @@ from extract.text import count_redactions, join_lines, normalise_redactions, str
         ("operator (b)(6) signed", "operator (b)(6) signed"),
         ("names (b)(7)(C) were", "names (b)(7)(C) were"),
         ("specification to (b) (4).", "specification to (b)(4)."),
+        # a label printed "(b)" over "(6)" on a mark of the layer's own, at the same spot
+        ("your analyst (b) (b)(4) (6) reviewed", "your analyst (b)(6) reviewed"),
+        ("a total of(b) (b)(4) (4) bottles", "a total of (b)(4) bottles"),
     ],
 )
 def test_redactions_are_normalised(raw, clean):
