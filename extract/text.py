@@ -7,7 +7,7 @@ import re
 # OCR and doubled text layers write them "(b) < 4 l", "{b)(4)", "(6) (4)", "((bb))( 4(4))".
 _REDACTION = re.compile(
     r"""\(\(bb\)\)\s*\(\s*[467]\s*\(\s*([467])\s*\)\s*\)   # doubled layer: ((bb))( 4(4))
-      | [\(\[\{|]{1,2}\s*(?:bb|b|6|h)\s*[\)\]\}|]{1,2}\s*         # (b)
+      | [\(\[\{|]{1,2}\s*(?:bb|b|6|h|Bb|B|1b|0|®)\s*[\)\]\}|]{1,2}\s*   # (b), OCR's (B) (0) (®)
         ['"~]?\s*
         (?:[\(\[\{<]{1,2}\s*(44|66|77|4|6|7)\s*[\)\]\}>l|'"~]{0,2}    # (4), <4l, ((44))
           |(44|66|77|4|6|7)\s*[\)\]\}>l|]{1,2})                     # 4)
@@ -29,6 +29,11 @@ def _redaction_token(m: re.Match) -> str:
 # label of a small box as "(b)" over "(6)" on top of a mark "(b)(4)" of their own, and the words
 # read "(b) (b)(4) (6)". The label is what the page shows.
 _SPLIT_LABEL = re.compile(r"\(b\)\s*\(b\)\(\d\)(?:\(C\))?\s*\(([467])\)")
+# What is left of a label beside its box's mark: "(b) (b)(4)" where the label's "(b)" stood
+# outside the box, "(b)(4) (4)" where its "(4)" did. A "(b)" after the end of a sentence or a
+# colon is an item of a list and stays.
+_LABEL_HEAD = re.compile(r"(?<![.;:])(?<![.;:] )\(b\) ?(?=\(b\)\(\d\))")
+_LABEL_TAIL = re.compile(r"(\(b\)\((\d)\)(?:\(C\))?) \(\2\)")
 
 
 def normalise_redactions(text: str) -> str:
@@ -37,6 +42,7 @@ def normalise_redactions(text: str) -> str:
     if out == text:
         return text
     out = _SPLIT_LABEL.sub(lambda m: f" (b)({m.group(1)}){'(C)' if m.group(1) == '7' else ''} ", out)
+    out = _LABEL_TAIL.sub(r" \1 ", _LABEL_HEAD.sub(" ", re.sub(r"  +", " ", out)))
     # The token is spaced on both sides; close the gap before punctuation the form printed after it.
     return re.sub(r" +([,.;:)\]])", r"\1", re.sub(r"  +", " ", out)).strip()
 

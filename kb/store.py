@@ -54,7 +54,9 @@ from .geo import us_state_code
 # 24: a word joins the line whose last word it follows a space apart before a line it overlaps
 # more (swollen boxes of a dusty, turned scan).
 # 25: a box's label split around a mark of the text layer's own, "(b) (b)(4) (6)", is "(b)(6)".
-EXTRACTOR_VERSION = f"25-{layer_reader()}"
+# 26: what is left of a label beside its mark ("(b) (b)(4)", "(b)(4) (4)") goes; OCR's "(B) (4)",
+# "(0) (4)", "(®) (4)" are marks.
+EXTRACTOR_VERSION = f"26-{layer_reader()}"
 
 
 def now() -> str:

@@ -16,13 +16,21 @@ from extract.text import count_redactions, join_lines, normalise_redactions, str
         # a label printed "(b)" over "(6)" on a mark of the layer's own, at the same spot
         ("your analyst (b) (b)(4) (6) reviewed", "your analyst (b)(6) reviewed"),
         ("a total of(b) (b)(4) (4) bottles", "a total of (b)(4) bottles"),
+        # what is left of a label beside its box's mark, on either side
+        ("each lot (b) (b)(4) was", "each lot (b)(4) was"),
+        ("filled (b) (4) (4) bottles", "filled (b)(4) bottles"),
+        ("produced on(b) (b)(4) and a (b) (4) (4)reduction", "produced on (b)(4) and a (b)(4) reduction"),
+        # OCR's readings of the label's "(b)"
+        ("cleaned with (B) (4) agent", "cleaned with (b)(4) agent"),
+        ("batch # (0) (4) was", "batch # (b)(4) was"),
     ],
 )
 def test_redactions_are_normalised(raw, clean):
     assert normalise_redactions(raw) == clean
 
 
-@pytest.mark.parametrize("text", ["items (b) and (c) of the SOP", "section (b)(1) applies", "a) and (b) 4 units"])
+@pytest.mark.parametrize("text", ["items (b) and (c) of the SOP", "section (b)(1) applies", "a) and (b) 4 units",
+                                  "the causes: (b) (b)(4) was not reviewed", "was found. (b) (b)(4) lots were"])
 def test_list_markers_are_not_redactions(text):
     assert normalise_redactions(text) == text
 
