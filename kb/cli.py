@@ -117,7 +117,8 @@ def extract_cmd(pdf, as_json, ocr, workers, no_cache):
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Files to read at once, each in its own process with one tesseract.")
 @click.option("--force", is_flag=True, help="Re-read every file, even those unchanged since the last build.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the OCR cache (~/.cache/fda483). The city "
+              "index kept there is still used; FDA483_CACHE='' turns both off.")
 @click.option("--media-ids", "media_ids_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="CSV of file name -> FDA media id (columns file, fda_media_id), such as "
                                  "../shared/data/483s/manifest.csv, to tie PDFs to FDA's listing.")
