@@ -175,7 +175,7 @@ class OcrCache:
         d = json.loads(p.read_text())
         return [tuple(b) for b in d["boxes"]], [tuple(c) for c in d["clear"]]
 
-    def put(self, index: int, tsv: str, boxes: list, clear: list = ()) -> None:
+    def put(self, index: int, tsv: str, boxes: list, clear: list) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         found = {"boxes": [list(b) for b in boxes], "clear": [list(c) for c in clear]}
         for target, text in ((self._boxes_path(index), json.dumps(found)), (self.path(index), tsv)):
@@ -357,7 +357,7 @@ def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None
     return tsv, (boxes, redact.clear_words(image, OCR_DPI, parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
 
 
-def ocr_lines(tsv: str, boxes: list, clear=()) -> list[Line]:
+def ocr_lines(tsv: str, boxes: list, clear: list) -> list[Line]:
     """The lines of a page's OCR: tesseract's words, redaction boxes marked (the words in
     `clear` kept), grouped into lines."""
     return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes, clear))

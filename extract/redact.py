@@ -145,11 +145,13 @@ def clear_words(image: bytes, dpi: int, words: list[Word], boxes) -> list[tuple[
     and their anti-aliased grey edges making up the rest; a word OCR made of a grey box and its
     label is 0.37 white at most, and one made of a black box's edge is more than half ink.
     """
+    if not boxes:
+        return []
     s = dpi / 72.0
     gray = None
     out = []
     for w in words:
-        if not boxes or max(_inside(w, b) for b in boxes) < 0.5:
+        if max(_inside(w, b) for b in boxes) < 0.5:
             continue
         if gray is None:
             gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
