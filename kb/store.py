@@ -56,7 +56,8 @@ from .geo import us_state_code
 # 25: a box's label split around a mark of the text layer's own, "(b) (b)(4) (6)", is "(b)(6)".
 # 26: what is left of a label beside its mark ("(b) (b)(4)", "(b)(4) (4)") goes; OCR's "(B) (4)",
 # "(0) (4)", "(®) (4)" are marks.
-EXTRACTOR_VERSION = f"26-{layer_reader()}"
+# 27: so are OCR's "(o) (4)", "(D)(4)", "(1D) (4)", "(15) (4)", "(I:>) (4)", "() (4)", "(b)_(4)".
+EXTRACTOR_VERSION = f"27-{layer_reader()}"
 
 
 def now() -> str:

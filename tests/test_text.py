@@ -23,6 +23,12 @@ from extract.text import count_redactions, join_lines, normalise_redactions, str
         # OCR's readings of the label's "(b)"
         ("cleaned with (B) (4) agent", "cleaned with (b)(4) agent"),
         ("batch # (0) (4) was", "batch # (b)(4) was"),
+        ("also operates (15) (4) and (l5) (4) located", "also operates (b)(4) and (b)(4) located"),
+        ("treated with sterile (1D) (4) (made by", "treated with sterile (b)(4) (made by"),
+        ("recovered in Anteroom ((I:>) (4)) on", "recovered in Anteroom (b)(4) on"),
+        ("cleaning(l:>)(4) times with:(o) (4) then", "cleaning (b)(4) times with: (b)(4) then"),
+        ("and batch 4_() (4) was", "and batch 4_ (b)(4) was"),
+        ("received on (b)_(4), your", "received on (b)(4), your"),
     ],
 )
 def test_redactions_are_normalised(raw, clean):
@@ -30,7 +36,9 @@ def test_redactions_are_normalised(raw, clean):
 
 
 @pytest.mark.parametrize("text", ["items (b) and (c) of the SOP", "section (b)(1) applies", "a) and (b) 4 units",
-                                  "the causes: (b) (b)(4) was not reviewed", "was found. (b) (b)(4) lots were"])
+                                  "the causes: (b) (b)(4) was not reviewed", "was found. (b) (b)(4) lots were",
+                                  "NLT 80% (Q) (4) of the label", "under 582(c)(4)(A)(i) of the Act",
+                                  "items (n), (o) and (p)"])
 def test_list_markers_are_not_redactions(text):
     assert normalise_redactions(text) == text
 
