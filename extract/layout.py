@@ -55,6 +55,57 @@ def _middle(row: _Row) -> float:
     return centres[len(centres) // 2]
 
 
+# A redaction label split over two rows in a box too narrow for it: "(b)" above "(4)".
+_LABEL_HEAD = re.compile(r"^\(?\(b\)$")
+_LABEL_TAIL = re.compile(r"^\([4-7]\)\W?$")
+
+
+def join_stacked_labels(words: list[Word]) -> list[Word]:
+    """A box too narrow for its label "(b) (4)" prints "(b)" above "(4)": each is half a line
+    high, and as words of two rows they fall into the lines above and below the box. Such a
+    pair becomes one word over both, "(b)(4)", which sits on the box's own line. A "(b)" with
+    its "(4)" beside it, or a "(4)" with its "(b)" beside it, is not taken apart.
+
+    >>> from extract.records import Word
+    >>> [w.text for w in join_stacked_labels([Word("Table", 490, 460.6, 517, 473.9),
+    ...     Word("(b)", 520.1, 457.2, 527.4, 462.8), Word("(4)", 520.1, 464.4, 527.4, 470.0),
+    ...     Word("mg/", 530, 460.6, 545, 473.9)])]
+    ['Table', '(b)(4)', 'mg/']
+    """
+    heads = [i for i, w in enumerate(words) if _LABEL_HEAD.match(w.text)]
+    if not heads:
+        return words
+    tails = [i for i, w in enumerate(words) if _LABEL_TAIL.match(w.text)]
+
+    def beside(a: Word, b: Word) -> bool:  # b follows a on its row, a space apart
+        h = a.bottom - a.top
+        return abs(b.top - a.top) < 0.3 * h and -0.2 * h < b.x0 - a.x1 < 1.5 * h
+
+    paired_head = {i for i in heads if any(beside(words[i], words[j]) for j in tails)}
+    paired_tail = {j for j in tails if any(beside(words[i], words[j]) for i in heads)}
+    joined: dict[int, Word] = {}
+    used: set[int] = set()
+    for i in heads:
+        if i in paired_head:
+            continue
+        a = words[i]
+        h = a.bottom - a.top
+        for j in tails:
+            if j in paired_tail or j in used:
+                continue
+            b = words[j]
+            hb = b.bottom - b.top
+            overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+            if (abs(hb - h) <= 0.3 * h and 0.6 * h <= b.top - a.top <= 2.0 * h
+                    and overlap >= 0.5 * min(a.x1 - a.x0, b.x1 - b.x0)):
+                joined[i] = Word(a.text + b.text, min(a.x0, b.x0), a.top, max(a.x1, b.x1), b.bottom)
+                used.add(j)
+                break
+    if not joined:
+        return words
+    return [joined.get(k, w) for k, w in enumerate(words) if k not in used]
+
+
 def group_lines(words: list[Word]) -> list[Line]:
     """Group words into visual lines, top to bottom, each left to right.
 
@@ -66,7 +117,7 @@ def group_lines(words: list[Word]) -> list[Line]:
     height keeps one swollen box (a stroke of the border, a mark, a box OCR drew over two lines)
     from pulling the next line in.
     """
-    ordered = sorted(words, key=_BY_X)
+    ordered = sorted(join_stacked_labels(words), key=_BY_X)
     if not ordered:
         return []
     size = _BUCKET

@@ -57,7 +57,8 @@ from .geo import us_state_code
 # 26: what is left of a label beside its mark ("(b) (b)(4)", "(b)(4) (4)") goes; OCR's "(B) (4)",
 # "(0) (4)", "(®) (4)" are marks.
 # 27: so are OCR's "(o) (4)", "(D)(4)", "(1D) (4)", "(15) (4)", "(I:>) (4)", "() (4)", "(b)_(4)".
-EXTRACTOR_VERSION = f"27-{layer_reader()}"
+# 28: a label stacked in a narrow box, "(b)" above "(4)", is one mark on the box's line.
+EXTRACTOR_VERSION = f"28-{layer_reader()}"
 
 
 def now() -> str:

@@ -91,3 +91,24 @@ def test_a_one_word_line_of_a_small_label_does_not_take_the_words_after_it():
              Word("mg", 345, 529.5, 360, 542.8), Word("and", 388, 529.5, 405, 542.8)]
     lines = group_lines(words)
     assert any(l.text.startswith("Tablet") and "mg and" in l.text for l in lines), [l.text for l in lines]
+
+
+def _row(y: float, *texts: str, x: float = 100.0) -> list[Word]:
+    """Words of 13-point text at height y, each 30 points wide and 4 apart."""
+    return [Word(t, x + 34 * i, y, x + 34 * i + 30, y + 13.3) for i, t in enumerate(texts)]
+
+
+def test_a_label_stacked_in_a_narrow_box_joins_the_boxs_line():
+    # A born-digital 483: "(b)" printed above "(4)" in a box too narrow for the label; the
+    # halves stand above and below the middle of the line the box is on.
+    words = (_row(200, "range", "from") + [Word("(b)", 168, 203.0, 175.3, 208.6), Word("(4)", 168, 210.2, 175.3, 215.8)]
+             + _row(200, "%", "to", x=180) + _row(214, "each", "concentration"))
+    texts = [line.text for line in group_lines(words)]
+    assert texts == ["range from (b)(4) % to", "each concentration"]
+
+
+def test_labels_printed_side_by_side_are_not_stacked():
+    # "(b) (4)" on one row, and another box's "(b) (4)" on the row below: each pair stays its own
+    words = ([Word("(b)", 100, 200, 107.3, 205.6), Word("(4)", 109, 200, 116.3, 205.6)]
+             + [Word("(b)", 100, 207.2, 107.3, 212.8), Word("(4)", 109, 207.2, 116.3, 212.8)])
+    assert [w.text for line in group_lines(words) for w in line.words] == ["(b)", "(4)", "(b)", "(4)"]
