@@ -38,7 +38,9 @@ _LIST_GARBLED = re.compile(r"^\W{0,2}(?:[^\W\d_]{2}|[^\w\s])\s+(?P<rest>[A-Z][a-
 _LIST_FIRST_MIN = 40
 _REPEAT = re.compile(
     r"\b(?:this\s+is\s+a\s+)?repeat(?:ed)?\s+(?:observation|finding|citation)s?\b"
-    r"|\brepeat\s+from\s+(?:the\s+)?(?:previous|prior|\d{4})",
+    r"|\brepeat\s+from\s+(?:the\s+)?(?:previous|prior|\d{4})"
+    # a word between that OCR broke ("a repeat ob: ervation from the'previous FDA 483")
+    r"|\brepeat(?:ed)?\s+[^.]{0,25}?\bfrom\s+the\W*(?:previous|prior|last)\W+(?:FDA|483|inspection)\b",
     re.I,
 )
 # The sentence-opening "Specifically": capital S, since citations themselves may say "within

@@ -331,3 +331,14 @@ def test_citation_ends_at_a_garbled_specifically():
     assert obs[1].citation == "There is a failure to thoroughly review any unexplained discrepancy."
     assert obs[1].body.startswith("Speersally, A. Lot")
     assert obs[2].citation == "Specially trained staff clean the hoods, but not with a sporicidal agent."
+
+
+def test_a_repeat_mark_with_a_word_ocr_broke_is_found():
+    p = page_with(["OBSERVATION 1", "Laboratory investigations are not thorough.",
+                   "Specifically, the rinse was not checked. This is a repeat ob: ervation from the'previous FDA",
+                   "483, #19(B)(1)."])
+    assert split([p])[0].repeat
+    # a repeat test of a sample from the previous lot is no repeat mark
+    p = page_with(["OBSERVATION 1", "Laboratory investigations are not thorough.",
+                   "Specifically, a repeat test from the previous lot was averaged in."])
+    assert not split([p])[0].repeat
