@@ -56,8 +56,8 @@ def _middle(row: _Row) -> float:
 
 
 # A redaction label split over two rows in a box too narrow for it: "(b)" above "(4)".
-_LABEL_HEAD = re.compile(r"^\(?\(b\)$")
-_LABEL_TAIL = re.compile(r"^\([4-7]\)\W?$")
+_STACKED_HEAD = re.compile(r"^\(?\(b\)$")
+_STACKED_TAIL = re.compile(r"^\([4-7]\)\W?$")
 
 
 def join_stacked_labels(words: list[Word]) -> list[Word]:
@@ -72,17 +72,17 @@ def join_stacked_labels(words: list[Word]) -> list[Word]:
     ...     Word("mg/", 530, 460.6, 545, 473.9)])]
     ['Table', '(b)(4)', 'mg/']
     """
-    heads = [i for i, w in enumerate(words) if _LABEL_HEAD.match(w.text)]
+    heads = [i for i, w in enumerate(words) if _STACKED_HEAD.match(w.text)]
     if not heads:
         return words
-    tails = [i for i, w in enumerate(words) if _LABEL_TAIL.match(w.text)]
+    tails = [i for i, w in enumerate(words) if _STACKED_TAIL.match(w.text)]
 
     def beside(a: Word, b: Word) -> bool:  # b follows a on its row, a space apart
         h = a.bottom - a.top
         return abs(b.top - a.top) < 0.3 * h and -0.2 * h < b.x0 - a.x1 < 1.5 * h
 
-    paired_head = {i for i in heads if any(beside(words[i], words[j]) for j in tails)}
-    paired_tail = {j for j in tails if any(beside(words[i], words[j]) for i in heads)}
+    pairs = [(i, j) for i in heads for j in tails if beside(words[i], words[j])]
+    paired_head, paired_tail = {i for i, _ in pairs}, {j for _, j in pairs}
     joined: dict[int, Word] = {}
     used: set[int] = set()
     for i in heads:
