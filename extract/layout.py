@@ -48,7 +48,7 @@ class _Row:
             self.top, self.bottom = w.top, w.bottom
 
 
-def _middle(row: _Row) -> float:
+def middle(row: _Row | Line) -> float:
     """Where a line sits, for ordering: the median of its words' centres (a stamp at its end
     must not move it above the line it is printed on)."""
     centres = sorted((w.top + w.bottom) / 2 for w in row.words)
@@ -172,7 +172,7 @@ def group_lines(words: list[Word]) -> list[Line]:
         if after != before:
             buckets[before].remove(best)
             buckets[after].append(best)
-    rows.sort(key=_middle)
+    rows.sort(key=middle)
     return [undouble(Line(merge_fragments(r.words))) for r in rows]
 
 

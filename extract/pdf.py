@@ -27,7 +27,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from . import layout, poppler, quality, redact, speckle
+from . import layout, poppler, quality, redact, speckle, tables
 from .records import SOURCE_NONE, SOURCE_OCR, SOURCE_TEXT, Line, Page, Word
 
 OCR_DPI = 300
@@ -110,6 +110,32 @@ def is_scanned(page: pdfium.PdfPage) -> bool:
                 if (right.value - left.value) * (top.value - bottom.value) >= 0.5 * area:
                     return True
     return False
+
+
+def layer_rules(page: pdfium.PdfPage) -> list[tables.Rule]:
+    """The page's ruling lines (top-left origin, points): path objects thin in one direction,
+    and the four sides of a stroked, unfilled rectangle. Paths inside form XObjects are not
+    looked at."""
+    height = page.get_height()
+    raw = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    rules = []
+    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                       ctypes.byref(top))
+        x0, x1, y0, y1 = left.value, right.value, height - top.value, height - bottom.value
+        w, h = x1 - x0, y1 - y0
+        if (w <= tables.THIN and h >= 2 * tables.THIN) or (h <= tables.THIN and w >= 2 * tables.THIN):
+            rules.append((x0, y0, x1, y1))
+            continue
+        pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+        if stroke.value and not fill.value and pdfium_c.FPDFPath_CountSegments(obj) in (4, 5):
+            rules += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+    return rules
 
 
 def tesseract_path() -> str | None:
@@ -330,6 +356,7 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
     try:
         width, height = page.get_size()
         scanned = is_scanned(page)
+        rules = [] if scanned else layer_rules(page)
         try:
             words = text.words(index) if text is not None else None
             if words is None:
@@ -339,7 +366,7 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
             warnings.append(f"page {index + 1}: text layer unreadable ({ex})")
     finally:
         page.close()
-    lines = layout.group_lines(words)
+    lines = tables.read_lines(words, rules, height) if rules else layout.group_lines(words)
     if scanned:
         # an old OCR layer: mend the words it split before scoring or using it
         lines = [layout.join_split_words(line, quality.is_word) for line in lines]

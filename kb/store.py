@@ -59,7 +59,8 @@ from .geo import us_state_code
 # 27: so are OCR's "(o) (4)", "(D)(4)", "(1D) (4)", "(15) (4)", "(I:>) (4)", "() (4)", "(b)_(4)".
 # 28: a label stacked in a narrow box, "(b)" above "(4)", is one mark on the box's line.
 # 29: a repeat mark with a word OCR broke, "a repeat ob: ervation from the previous FDA 483".
-EXTRACTOR_VERSION = f"29-{layer_reader()}"
+# 30: a ruled table in a born-digital page's observations is read a row at a time, cell by cell.
+EXTRACTOR_VERSION = f"30-{layer_reader()}"
 
 
 def now() -> str:

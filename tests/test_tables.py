@@ -1,0 +1,143 @@
+"""Ruled tables in a born-digital 483: each row read as one line, cell by cell (extract/tables.py)."""
+import pytest
+from reportlab.pdfgen import canvas
+
+from extract import pdf, poppler, tables
+from extract.records import Word
+
+READERS = ["pdfium"] + (["poppler"] if poppler.available() else [])
+PAGE_H = 792.0
+
+
+def _grid(c, left, top, widths, heights):
+    """Rules of a grid whose top-left corner is (left, top) in top-left coordinates."""
+    right, bottom = left + sum(widths), top + sum(heights)
+    y = top
+    for h in [0] + heights:
+        y += h
+        c.line(left, PAGE_H - y, right, PAGE_H - y)
+    x = left
+    for w in [0] + widths:
+        x += w
+        c.line(x, PAGE_H - top, x, PAGE_H - bottom)
+
+
+def _text(c, x, top, text, size=9):
+    c.setFont("Helvetica", size)
+    c.drawString(x, PAGE_H - top - size, text)
+
+
+def _write(path, draw):
+    c = canvas.Canvas(str(path), pagesize=(612, PAGE_H), invariant=1)
+    draw(c)
+    c.showPage()
+    c.save()
+    return path
+
+
+def _lines(path, reader):
+    """The first page's lines as its text layer reads, whatever the page's quality score."""
+    data = path.read_bytes()
+    doc = pdf.open_pdf(path, data)
+    warnings = []
+    text = pdf.open_text(data, len(doc), warnings, reader)
+    try:
+        page, _ = pdf.read_layer(doc, 0, warnings, text)
+    finally:
+        doc.close()
+        if text is not None:
+            text.close()
+    assert warnings == []
+    return [line.text for line in page.lines]
+
+
+def _findings_table(c):
+    _text(c, 72, 100, "Some such examples are listed in Table 1.")
+    # Entry | Lot | Sampling tool | Result, the tool's cell wrapping over three lines
+    _grid(c, 72, 120, [40, 80, 120, 120], [14, 14, 40])
+    for x, word in zip((74, 114, 194, 314), ("Entry", "Lot", "Sampling tool", "Result")):
+        _text(c, x, 122, word)
+    for x, word in zip((74, 114, 194, 314), ("1", "A-100", "Sterile scoop", "Related Substances")):
+        _text(c, x, 136, word)
+    _text(c, 74, 150, "2")
+    _text(c, 114, 150, "A-200")
+    _text(c, 194, 150, "Measuring")
+    _text(c, 194, 161, "scoop and steel")
+    _text(c, 194, 172, "spoon")
+    _text(c, 314, 150, "Assay")
+    _text(c, 72, 200, "The firm did not investigate these results.")
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_row_whose_cell_wraps_reads_cell_by_cell(tmp_path, reader):
+    # Dr. Reddy's Table 1 read line by line put the row's number last and split the tool's name
+    # over the other cells: "A-200 Measuring Assay scoop and steel 2 spoon"
+    path = _write(tmp_path / "table.pdf", _findings_table)
+    assert _lines(path, reader) == [
+        "Some such examples are listed in Table 1.",
+        "Entry Lot Sampling tool Result",
+        "1 A-100 Sterile scoop Related Substances",
+        "2 A-200 Measuring scoop and steel spoon Assay",
+        "The firm did not investigate these results.",
+    ]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_forms_own_boxes_are_read_as_lines(tmp_path, reader):
+    # the header's boxes are a grid with text in its cells: the header parser reads them by lines
+    def draw(c):
+        _grid(c, 36, 40, [270, 270], [24, 24])
+        _text(c, 40, 42, "DISTRICT ADDRESS AND PHONE NUMBER", 5)
+        _text(c, 40, 50, "19 Harbor Way, Suite 2")
+        _text(c, 310, 42, "DATE(S) OF INSPECTION", 5)
+        _text(c, 310, 50, "1/8/2024-1/12/2024")
+        _text(c, 40, 66, "Springfield, IL 62701")
+        _text(c, 310, 66, "FEI NUMBER", 5)
+        _text(c, 310, 74, "3001234567")
+    path = _write(tmp_path / "form.pdf", draw)
+    assert _lines(path, reader) == [
+        "DISTRICT ADDRESS AND PHONE NUMBER DATE(S) OF INSPECTION",
+        "19 Harbor Way, Suite 2 1/8/2024-1/12/2024",
+        "Springfield, IL 62701 FEI NUMBER",
+        "3001234567",
+    ]
+
+
+def test_redaction_boxes_lined_up_are_no_table():
+    # boxes over redacted words on neighbouring lines form a grid whose cells hold only marks
+    rules, words = [], []
+    for row, top in enumerate((100, 114, 128)):
+        for left in (200, 300):
+            rules += [(left, top, left + 40, top), (left, top + 12, left + 40, top + 12),
+                      (left, top, left, top + 12), (left + 40, top, left + 40, top + 12)]
+            words.append(Word("(b)(4)", left + 2, top + 2, left + 30, top + 10))
+        words += [Word(f"line{row}", 72, top + 2, 190, top + 10), Word("and", 250, top + 2, 290, top + 10)]
+    rest, rows = tables.take_rows(words, rules, PAGE_H)
+    assert rows == [] and rest == words
+
+
+def test_a_grid_as_tall_as_half_the_page_is_the_forms_frame():
+    frame = [(36, 40, 576, 40), (36, 130, 576, 130), (36, 700, 576, 700),
+             (36, 40, 36, 700), (306, 40, 306, 130), (576, 40, 576, 700)]
+    words = [Word("Acme", 40, 50, 80, 60), Word("Sterile", 310, 50, 350, 60),
+             Word("Observation", 40, 140, 120, 150), Word("text", 130, 140, 160, 150)]
+    assert tables.take_rows(words, frame, PAGE_H) == (words, [])
+
+
+def test_rules_are_thin_paths_and_stroked_rectangles(tmp_path):
+    def draw(c):
+        c.line(72, PAGE_H - 100, 300, PAGE_H - 100)  # a rule
+        c.rect(72, PAGE_H - 200, 100, 40, stroke=1, fill=0)  # a box: four rules
+        c.rect(300, PAGE_H - 200, 100, 40, stroke=0, fill=1)  # a filled box (a redaction): none
+    path = _write(tmp_path / "rules.pdf", draw)
+    doc = pdf.open_pdf(path)
+    try:
+        rules = pdf.layer_rules(doc[0])
+    finally:
+        doc.close()
+    # a stroke's bounds take in half its width on either side
+    expected = [(72, 100, 300, 100), (72, 160, 172, 160), (72, 200, 172, 200), (72, 160, 72, 200), (172, 160, 172, 200)]
+    assert len(rules) == len(expected)
+    for x0, top, x1, bottom in expected:
+        assert any(abs(r[0] - x0) <= 1 and abs(r[1] - top) <= 1 and abs(r[2] - x1) <= 1 and abs(r[3] - bottom) <= 1
+                   for r in rules), (x0, top, x1, bottom)
