@@ -10,7 +10,7 @@
 2. OCR: our OCR path (render at 300 dpi, specks, tesseract TSV, redaction boxes, lines) against raw
    `tesseract` on the same page images at the same resolution (rendered beforehand, not timed), both with
    OMP_THREAD_LIMIT=1 (tesseract's own threads slow it several-fold on a shared machine). Ours
-   includes everything read_pages does for such a page: render, specks, TSV, redaction boxes, lines.
+   includes everything read_pages does for such a page: render, specks, TSV, redaction boxes, rules, lines.
    Target: within 1.25x of raw tesseract.
 3. Workers: the whole directory built as `fda483 build` does it (--ocr auto, no cache, a fresh
    database) with 1 and with 2 workers. Target: 2 workers at least 1.7x faster.
@@ -134,15 +134,16 @@ def ocr(pdfs, n_pages, repeat):
 
         def ours():
             # what read_pages does for a page it OCRs (without the cache): render, specks,
-            # tesseract, redaction boxes, lines, quality
+            # tesseract, redaction boxes, rules, lines, quality
             for p, i in pages:
                 doc = pdf.open_pdf(p)
                 page = doc[i]
                 image = pdf.render_page(page)
+                height = page.get_height()
                 page.close()
                 doc.close()
-                tsv, (boxes, clear) = pdf.ocr_image(image, tess)
-                quality.score_lines(pdf.ocr_lines(tsv, boxes, clear))
+                tsv, drawn = pdf.ocr_image(image, tess)
+                quality.score_lines(pdf.ocr_lines(tsv, drawn, height))
 
         t_ours, t_raw = best_of(repeat, ours, raw)
     n = len(pages)

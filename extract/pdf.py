@@ -19,6 +19,7 @@ import struct
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -160,7 +161,8 @@ def engine() -> dict:
     reader = layer_reader()
     return {"tesseract": tesseract_version(tess) if tess else None, "pypdfium2": pdfium.PYPDFIUM_INFO.version,
             "pdfium": pdfium.PDFIUM_INFO.version, "ocr_dpi": OCR_DPI, "ocr_cleaning": speckle.VERSION,
-            "redaction": redact.VERSION, "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
+            "redaction": redact.VERSION, "tables": tables.VERSION,
+            "text_layer": f"poppler {poppler.version()}" if reader == "poppler" else "pdfium"}
 
 
 def default_cache_dir() -> Path | None:
@@ -185,26 +187,27 @@ class OcrCache:
     def path(self, index: int) -> Path:
         return self.dir / f"page-{index + 1:04d}.tsv"
 
-    def _boxes_path(self, index: int) -> Path:
-        """The page's redaction boxes, as extract.redact finds them in its present version."""
-        return self.path(index).with_suffix(f".boxes-v{redact.VERSION}.json")
+    def _drawn_path(self, index: int) -> Path:
+        """What the page's image shows besides words, as extract.redact and extract.tables find it
+        in their present versions."""
+        return self.path(index).with_suffix(f".drawn-v{redact.VERSION}.{tables.VERSION}.json")
 
     def get(self, index: int) -> str | None:
         p = self.path(index)
         return p.read_text(encoding="utf-8") if p.exists() else None
 
-    def get_boxes(self, index: int) -> tuple[list, list] | None:
-        """(boxes, the words inside them kept as clear), or None where not cached."""
-        p = self._boxes_path(index)
+    def get_drawn(self, index: int) -> Drawn | None:
+        """The page's Drawn, or None where not cached."""
+        p = self._drawn_path(index)
         if not p.exists():
             return None
         d = json.loads(p.read_text())
-        return [tuple(b) for b in d["boxes"]], [tuple(c) for c in d["clear"]]
+        return Drawn(*([tuple(v) for v in d[k]] for k in ("boxes", "clear", "rules")))
 
-    def put(self, index: int, tsv: str, boxes: list, clear: list) -> None:
+    def put(self, index: int, tsv: str, drawn: Drawn) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        found = {"boxes": [list(b) for b in boxes], "clear": [list(c) for c in clear]}
-        for target, text in ((self._boxes_path(index), json.dumps(found)), (self.path(index), tsv)):
+        found = {k: [list(v) for v in getattr(drawn, k)] for k in ("boxes", "clear", "rules")}
+        for target, text in ((self._drawn_path(index), json.dumps(found)), (self.path(index), tsv)):
             tmp = target.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(target)  # atomic: a killed run never leaves half a page
@@ -366,7 +369,7 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
             warnings.append(f"page {index + 1}: text layer unreadable ({ex})")
     finally:
         page.close()
-    lines = tables.read_lines(words, rules, height) if rules else layout.group_lines(words)
+    lines = tables.read_lines(words, rules, height)
     if scanned:
         # an old OCR layer: mend the words it split before scoring or using it
         lines = [layout.join_split_words(line, quality.is_word) for line in lines]
@@ -374,20 +377,32 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
     return layer, layer.quality < USABLE or (scanned and layer.quality < GOOD)
 
 
-def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None) -> tuple[str, tuple[list, list]]:
-    """(tesseract's TSV, (redaction boxes, the words inside them kept as clear)) of a rendered
-    page: the image cleaned of specks for tesseract (a `tsv` given, from the cache, is kept),
-    the boxes found in the image as rendered."""
+@dataclass
+class Drawn:
+    """What a scanned page's image shows besides its words, in points: redaction boxes, the
+    words OCR read inside a box's outline that stand on the page's white (`redact.clear_words`),
+    and ruling lines (`tables.image_rules`)."""
+
+    boxes: list
+    clear: list
+    rules: list
+
+
+def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None) -> tuple[str, Drawn]:
+    """(tesseract's TSV, Drawn) of a rendered page: the image cleaned of specks for tesseract
+    (a `tsv` given, from the cache, is kept), boxes and rules found in the image as rendered."""
     if tsv is None:
         tsv = ocr_tsv(speckle.despeckle(image), tesseract=tesseract)
     boxes = redact.find_boxes(image, OCR_DPI)
-    return tsv, (boxes, redact.clear_words(image, OCR_DPI, parse_tsv(tsv, scale=72 / OCR_DPI), boxes))
+    clear = redact.clear_words(image, OCR_DPI, parse_tsv(tsv, scale=72 / OCR_DPI), boxes)
+    return tsv, Drawn(boxes, clear, tables.image_rules(image, OCR_DPI))
 
 
-def ocr_lines(tsv: str, boxes: list, clear: list) -> list[Line]:
+def ocr_lines(tsv: str, drawn: Drawn, page_height: float) -> list[Line]:
     """The lines of a page's OCR: tesseract's words, redaction boxes marked (the words in
-    `clear` kept), grouped into lines."""
-    return layout.group_lines(redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), boxes, clear))
+    `clear` kept), grouped into lines, a ruled table's rows cell by cell."""
+    words = redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), drawn.boxes, drawn.clear)
+    return tables.read_lines(words, drawn.rules, page_height)
 
 
 def read_pages(
@@ -486,10 +501,10 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
     """OCR the pages in `todo`, yielding the Page to keep for each, in order."""
 
     def prepare(index: int):
-        """(cached tsv or None, cached (boxes, clear) or None, page image or None), rendering
-        only if needed."""
+        """(cached tsv or None, cached Drawn or None, page image or None), rendering only if
+        needed."""
         tsv = cache.get(index) if cache else None
-        found = cache.get_boxes(index) if cache else None
+        found = cache.get_drawn(index) if cache else None
         if tsv is not None and found is not None:
             return tsv, found, None
         page = pdf[index]
@@ -499,7 +514,7 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
             page.close()
 
     def run(job):
-        """(tsv, (boxes, clear), whether either was made here rather than read from the cache)."""
+        """(tsv, Drawn, whether either was made here rather than read from the cache)."""
         tsv, found, image = job
         if tsv is None or found is None:
             tsv, found = ocr_image(image, tess, tsv)
@@ -520,13 +535,13 @@ def _ocr_pages(pdf, todo, tess, workers, cache, warnings, ocr_mode):
 
 def _keep(layer: Page, future, cache, warnings, ocr_mode) -> Page:
     try:
-        tsv, (boxes, clear), fresh = future.result()
+        tsv, drawn, fresh = future.result()
     except Exception as ex:  # one page's OCR failing must not lose the document
         warnings.append(f"page {layer.number}: OCR failed: {ex}")
         return _fallback(layer, f"OCR failed: {ex}")
     if cache and fresh:
-        cache.put(layer.number - 1, tsv, boxes, clear)
-    lines = ocr_lines(tsv, boxes, clear)
+        cache.put(layer.number - 1, tsv, drawn)
+    lines = ocr_lines(tsv, drawn, layer.height)
     score = quality.score_lines(lines)
     if ocr_mode != "always" and layer.lines and layer.quality >= score:
         return layer

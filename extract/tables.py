@@ -6,27 +6,30 @@ came out "(b)(4), Measuring (b)(4) (b)(4) 310028958 Related Substances (b)(4) sc
 Measuring scoop and (b)(4) spoon (b)(4) (b)(4) (b)(4) 310028958 Related Substances", as a
 person reads it.
 
-The grid comes from the page's ruling lines (path objects thin in one direction, see
-extract.pdf.layer_rules) through pdfplumber's own table finding (edges -> intersections ->
-cells -> tables). Only grids that are tables of findings are read this way:
+The grid comes from the page's ruling lines through pdfplumber's own table finding (edges ->
+intersections -> cells -> tables): on a born-digital page its path objects thin in one
+direction (extract.pdf.layer_rules), on a scan the long thin runs of ink in its image
+(`image_rules`). Only grids that are tables of findings are read this way:
 
 - not the form itself: the 483's frame is a grid too, as are its header and footer boxes, so a
   grid holding one of the form's printed labels (FEI NUMBER, DATE ISSUED, ...) or as tall as
-  half the page is left to the line reader, which the header parser expects;
+  three quarters of the page is left to the line reader, which the header parser expects;
 - not a cluster of redaction boxes: boxes on neighbouring lines line up into grids whose cells
   hold only "(b)(4)" marks, so a table needs words other than marks in three cells or more,
   over two rows and two columns.
-
-Scanned pages are not looked at: their rules are ink, not paths.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
+from PIL import Image
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from scipy import ndimage
 
-from .labels import LABELS, squash
+from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels
 from .layout import group_lines, middle
 from .records import Line, Word
 
@@ -35,11 +38,13 @@ Cell = tuple[float, float, float, float]
 
 THIN = 2.5  # points: a path this thin in one direction is a rule
 TOLERANCE = 3.0  # pdfplumber's default snap, join and intersection tolerance
-MAX_HEIGHT = 0.5  # of the page: a taller grid is the form's frame
+MAX_HEIGHT = 0.75  # of the page: a taller grid is the form's frame
 MIN_TEXT_CELLS = 3
+# The version of how rules are found in a page image: the OCR cache keeps each page's rules
+# under it.
+VERSION = 1
 
-_FORM_LABELS = tuple(squash(v) for key in ("fei", "dates", "firm", "street", "type", "signature",
-                                             "names_titles", "date_issued", "district") for v in LABELS[key])
+_FORM_KEYS = tuple(k for k in HEADER_KEYS + FOOTER_KEYS if k != "form")
 _MARK = re.compile(r"\(b\)\s*\(\d\)(?:\(C\))?|[^\w]")
 
 
@@ -102,8 +107,93 @@ def is_findings_table(table: Table, words: list[Word], found: dict[int, list[int
     cells = [table.cells[k] for k in text_cells]
     if len({round(c[1]) for c in cells}) < 2 or len({round(c[0]) for c in cells}) < 2:
         return False
-    letters = squash(" ".join(words[i].text for ids in found.values() for i in ids))
-    return not any(label in letters for label in _FORM_LABELS)
+    return not find_labels(group_lines([words[i] for ids in found.values() for i in ids]), _FORM_KEYS)
+
+
+# --- rules in a page image --------------------------------------------------------------------
+
+STEP = 3  # rules are looked for at a third of the OCR's resolution, 100 dpi
+_INK = 160  # darker than this, in the rendered page's 0-255 levels, is ink
+MIN_RULE = 15.0  # points: a run of ink this long is a rule (a word's letters are not)
+SCAN_THIN = 4.0  # points: a scanned rule is up to this thick
+
+
+def image_rules(image: bytes, dpi: int) -> list[Rule]:
+    """Ruling lines in a rendered greyscale page, as (x0, top, x1, bottom) in points: runs of ink
+    at least MIN_RULE long, across and down, that are at most SCAN_THIN thick. A black
+    redaction box is thick, and text's runs are short: along a rule the page is read at full
+    resolution, where a line of text has gaps between its letters, and across it at a third,
+    each pixel the darkest of three, so that a rule one pixel thick is kept.
+    """
+    gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
+    full = 72.0 / dpi
+    rules = []
+    for across in (True, False):
+        # pooled across the rule's direction: rows of three pixels for rules across, columns of
+        # three for rules down (turned so that these run along rows too)
+        n = (gray.shape[0] if across else gray.shape[1]) // STEP * STEP
+        ink = None
+        for i in range(STEP):
+            part = (gray[i:n:STEP] if across else gray[:, i:n:STEP]) < _INK
+            ink = part if ink is None else ink | part
+        if not across:
+            ink = np.ascontiguousarray(ink.T)
+        ink[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]  # a scanned rule's one-pixel breaks
+        labels, _ = ndimage.label(_long_runs(ink, int(round(MIN_RULE / full))))
+        for rows, cols in ndimage.find_objects(labels):
+            if (rows.stop - rows.start) * STEP * full > SCAN_THIN:
+                continue
+            a, b, c, d = cols.start * full, rows.start * STEP * full, cols.stop * full, rows.stop * STEP * full
+            rules.append((a, b, c, d) if across else (b, a, d, c))
+    return _bridge(rules, gray, full)
+
+
+_PAPER = 232  # lighter than this is the page's white; FDA's grey boxes are darker
+
+
+def _bridge(rules: list[Rule], gray: np.ndarray, full: float) -> list[Rule]:
+    """Join the two pieces of a rule that a redaction box covers: two pieces in line whose gap
+    is grey or black all along, the box's colour rather than the page's white."""
+    out: list[Rule] = []
+    for across in (True, False):
+        # along, across: (start, low side, end, high side) whichever way the rule runs
+        pieces = sorted(((r if across else (r[1], r[0], r[3], r[2])) for r in rules
+                         if (r[2] - r[0] >= r[3] - r[1]) == across), key=lambda r: (r[1] + r[3]) / 2)
+        lines: list[list[tuple]] = []  # pieces whose middles lie within 1.5 points of the first's
+        for r in pieces:
+            if lines and (r[1] + r[3]) / 2 - (lines[-1][0][1] + lines[-1][0][3]) / 2 <= 1.5:
+                lines[-1].append(r)
+            else:
+                lines.append([r])
+        g = gray if across else gray.T
+        for line in lines:
+            joined: list[list[float]] = []
+            for r in sorted(line):
+                last = joined[-1] if joined else None
+                if last is not None and r[0] > last[2]:
+                    band = g[int(min(r[1], last[1]) / full):int(max(r[3], last[3]) / full) + 1,
+                             int(last[2] / full):int(r[0] / full) + 1]
+                    if band.size and float((band.min(axis=0) < _PAPER).mean()) >= 0.95:
+                        last[1:] = [min(last[1], r[1]), max(last[2], r[2]), max(last[3], r[3])]
+                        continue
+                joined.append(list(r))
+            out += [tuple(r) if across else (r[1], r[0], r[3], r[2]) for r in joined]
+    return out
+
+
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of `mask` in runs along its rows at least `length` long."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded, axis=1)
+    start_r, start_c = np.nonzero(edges == 1)
+    end_r, end_c = np.nonzero(edges == -1)  # runs are maximal: no run ends where another starts
+    keep = end_c - start_c >= length
+    marks = np.zeros((h, w + 1), np.int8)
+    marks[start_r[keep], start_c[keep]] = 1
+    marks[end_r[keep], end_c[keep]] = -1
+    return np.cumsum(marks, axis=1, dtype=np.int8)[:, :w] > 0
 
 
 def read_lines(words: list[Word], rules: list[Rule], page_height: float) -> list[Line]:
@@ -120,10 +210,20 @@ def read_lines(words: list[Word], rules: list[Rule], page_height: float) -> list
     """
     rest, rows = take_rows(words, rules, page_height)
     lines = group_lines(rest)
-    for top, row in rows:
-        at = next((i for i, line in enumerate(lines) if middle(line) > top), len(lines))
-        lines.insert(at, row)
-    return lines
+    if not rows:
+        return lines
+    # a row goes before the first line below its top; rows keep their order (a row's own middle
+    # can lie below the next row's top, where one of its cells is taller than the others)
+    rows.sort(key=lambda r: r[0])
+    out: list[Line] = []
+    k = 0
+    for line in lines:
+        m = middle(line)
+        while k < len(rows) and rows[k][0] < m:
+            out.append(rows[k][1])
+            k += 1
+        out.append(line)
+    return out + [row for _, row in rows[k:]]
 
 
 def take_rows(words: list[Word], rules: list[Rule], page_height: float) -> tuple[list[Word], list[tuple[float, Line]]]:

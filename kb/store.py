@@ -60,7 +60,8 @@ from .geo import us_state_code
 # 28: a label stacked in a narrow box, "(b)" above "(4)", is one mark on the box's line.
 # 29: a repeat mark with a word OCR broke, "a repeat ob: ervation from the previous FDA 483".
 # 30: a ruled table in a born-digital page's observations is read a row at a time, cell by cell.
-EXTRACTOR_VERSION = f"30-{layer_reader()}"
+# 31: and one in a scanned page, its rules found in the page image.
+EXTRACTOR_VERSION = f"31-{layer_reader()}"
 
 
 def now() -> str:

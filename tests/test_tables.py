@@ -141,3 +141,48 @@ def test_rules_are_thin_paths_and_stroked_rectangles(tmp_path):
     for x0, top, x1, bottom in expected:
         assert any(abs(r[0] - x0) <= 1 and abs(r[1] - top) <= 1 and abs(r[2] - x1) <= 1 and abs(r[3] - bottom) <= 1
                    for r in rules), (x0, top, x1, bottom)
+
+
+def _scanned_page(draw, dpi=300):
+    """A white page image at `dpi` with `draw(image_draw, scale)` drawn on it, as PGM bytes."""
+    import io
+
+    from PIL import Image, ImageDraw
+    scale = dpi / 72
+    image = Image.new("L", (int(612 * scale), int(PAGE_H * scale)), 255)
+    draw(ImageDraw.Draw(image), scale)
+    out = io.BytesIO()
+    image.save(out, format="PPM")
+    return out.getvalue()
+
+
+def test_rules_in_a_scan_are_long_thin_runs_of_ink_and_a_box_does_not_break_one():
+    def draw(d, s):
+        for y in (100, 130, 200):  # a grid of 3 rows' rules and 3 columns' rules, 1 pixel thick
+            d.line([(72 * s, y * s), (372 * s, y * s)], fill=0, width=1)
+        for x in (72, 172, 372):
+            d.line([(x * s, 100 * s), (x * s, 200 * s)], fill=0, width=1)
+        d.rectangle([(150 * s, 120 * s), (220 * s, 140 * s)], fill=190)  # a grey redaction box over the rule at 130
+        d.rectangle([(400 * s, 300 * s), (500 * s, 320 * s)], fill=0)  # a black box: no rule
+        for x in range(72, 300, 3):  # a line of "text": short strokes 1 point apart
+            d.rectangle([(x * s, 400 * s), ((x + 2) * s, 407 * s)], fill=0)
+    rules = tables.image_rules(_scanned_page(draw), 300)
+    across = sorted((round((r[1] + r[3]) / 2), round(r[0]), round(r[2])) for r in rules if r[2] - r[0] > r[3] - r[1])
+    down = sorted((round((r[0] + r[2]) / 2), round(r[1]), round(r[3])) for r in rules if r[2] - r[0] <= r[3] - r[1])
+    assert across == [(100, 72, 372), (130, 72, 372), (200, 72, 372)]
+    assert down == [(72, 100, 200), (172, 100, 200), (372, 100, 200)]
+
+
+needs_tesseract = pytest.mark.skipif(pdf.tesseract_path() is None, reason="tesseract is not installed")
+
+
+@needs_tesseract
+def test_a_scanned_table_reads_cell_by_cell(tmp_path):
+    # Central Admixture's defect table, read as lines, put each product's name after the
+    # numbers of its row, and the rest of its name with the next row's
+    source = _write(tmp_path / "table.pdf", _findings_table)
+    scan = pdf.as_scan(source, tmp_path / "scan.pdf", dpi=200)
+    pages, warnings = pdf.read_pages(scan, ocr="always")
+    lines = [line.text for line in pages[0].lines]
+    assert "2 A-200 Measuring scoop and steel spoon Assay" in lines, lines
+    assert "1 A-100 Sterile scoop Related Substances" in lines, lines
