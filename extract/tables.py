@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-from scipy import ndimage
 
 from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels
 from .layout import group_lines, middle
@@ -110,92 +109,6 @@ def is_findings_table(table: Table, words: list[Word], found: dict[int, list[int
     return not find_labels(group_lines([words[i] for ids in found.values() for i in ids]), _FORM_KEYS)
 
 
-# --- rules in a page image --------------------------------------------------------------------
-
-STEP = 3  # rules are looked for at a third of the OCR's resolution, 100 dpi
-_INK = 160  # darker than this, in the rendered page's 0-255 levels, is ink
-MIN_RULE = 15.0  # points: a run of ink this long is a rule (a word's letters are not)
-SCAN_THIN = 4.0  # points: a scanned rule is up to this thick
-
-
-def image_rules(image: bytes, dpi: int) -> list[Rule]:
-    """Ruling lines in a rendered greyscale page, as (x0, top, x1, bottom) in points: runs of ink
-    at least MIN_RULE long, across and down, that are at most SCAN_THIN thick. A black
-    redaction box is thick, and text's runs are short: along a rule the page is read at full
-    resolution, where a line of text has gaps between its letters, and across it at a third,
-    each pixel the darkest of three, so that a rule one pixel thick is kept.
-    """
-    gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
-    full = 72.0 / dpi
-    rules = []
-    for across in (True, False):
-        # pooled across the rule's direction: rows of three pixels for rules across, columns of
-        # three for rules down (turned so that these run along rows too)
-        n = (gray.shape[0] if across else gray.shape[1]) // STEP * STEP
-        ink = None
-        for i in range(STEP):
-            part = (gray[i:n:STEP] if across else gray[:, i:n:STEP]) < _INK
-            ink = part if ink is None else ink | part
-        if not across:
-            ink = np.ascontiguousarray(ink.T)
-        ink[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]  # a scanned rule's one-pixel breaks
-        labels, _ = ndimage.label(_long_runs(ink, int(round(MIN_RULE / full))))
-        for rows, cols in ndimage.find_objects(labels):
-            if (rows.stop - rows.start) * STEP * full > SCAN_THIN:
-                continue
-            a, b, c, d = cols.start * full, rows.start * STEP * full, cols.stop * full, rows.stop * STEP * full
-            rules.append((a, b, c, d) if across else (b, a, d, c))
-    return _bridge(rules, gray, full)
-
-
-_PAPER = 232  # lighter than this is the page's white; FDA's grey boxes are darker
-
-
-def _bridge(rules: list[Rule], gray: np.ndarray, full: float) -> list[Rule]:
-    """Join the two pieces of a rule that a redaction box covers: two pieces in line whose gap
-    is grey or black all along, the box's colour rather than the page's white."""
-    out: list[Rule] = []
-    for across in (True, False):
-        # along, across: (start, low side, end, high side) whichever way the rule runs
-        pieces = sorted(((r if across else (r[1], r[0], r[3], r[2])) for r in rules
-                         if (r[2] - r[0] >= r[3] - r[1]) == across), key=lambda r: (r[1] + r[3]) / 2)
-        lines: list[list[tuple]] = []  # pieces whose middles lie within 1.5 points of the first's
-        for r in pieces:
-            if lines and (r[1] + r[3]) / 2 - (lines[-1][0][1] + lines[-1][0][3]) / 2 <= 1.5:
-                lines[-1].append(r)
-            else:
-                lines.append([r])
-        g = gray if across else gray.T
-        for line in lines:
-            joined: list[list[float]] = []
-            for r in sorted(line):
-                last = joined[-1] if joined else None
-                if last is not None and r[0] > last[2]:
-                    band = g[int(min(r[1], last[1]) / full):int(max(r[3], last[3]) / full) + 1,
-                             int(last[2] / full):int(r[0] / full) + 1]
-                    if band.size and float((band.min(axis=0) < _PAPER).mean()) >= 0.95:
-                        last[1:] = [min(last[1], r[1]), max(last[2], r[2]), max(last[3], r[3])]
-                        continue
-                joined.append(list(r))
-            out += [tuple(r) if across else (r[1], r[0], r[3], r[2]) for r in joined]
-    return out
-
-
-def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """The pixels of `mask` in runs along its rows at least `length` long."""
-    h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    edges = np.diff(padded, axis=1)
-    start_r, start_c = np.nonzero(edges == 1)
-    end_r, end_c = np.nonzero(edges == -1)  # runs are maximal: no run ends where another starts
-    keep = end_c - start_c >= length
-    marks = np.zeros((h, w + 1), np.int8)
-    marks[start_r[keep], start_c[keep]] = 1
-    marks[end_r[keep], end_c[keep]] = -1
-    return np.cumsum(marks, axis=1, dtype=np.int8)[:, :w] > 0
-
-
 def read_lines(words: list[Word], rules: list[Rule], page_height: float) -> list[Line]:
     """The page's lines in reading order, as layout.group_lines reads them, except that each row
     of a table of findings is one line: its cells left to right, each cell's lines top to bottom.
@@ -260,3 +173,131 @@ def take_rows(words: list[Word], rules: list[Rule], page_height: float) -> tuple
     if not taken:
         return words, []
     return [w for i, w in enumerate(words) if i not in taken], rows
+
+
+# --- rules in a page image --------------------------------------------------------------------
+
+STEP = 3  # rules are looked for at a third of the OCR's resolution, 100 dpi
+_INK = 160  # darker than this, in the rendered page's 0-255 levels, is ink
+MIN_RULE = 15.0  # points: a run of ink this long is a rule (a word's letters are not)
+SCAN_THIN = 4.0  # points: a scanned rule is up to this thick
+
+
+def image_rules(image: bytes, dpi: int) -> list[Rule]:
+    """Ruling lines in a rendered greyscale page, as (x0, top, x1, bottom) in points: runs of ink
+    at least MIN_RULE long, across and down, that are at most SCAN_THIN thick. A black
+    redaction box is thick, and text's runs are short: along a rule the page is read at full
+    resolution, where a line of text has gaps between its letters, and across it at a third,
+    each pixel the darkest of three, so that a rule one pixel thick is kept.
+    """
+    gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
+    full = 72.0 / dpi
+    rules = []
+    for across in (True, False):
+        # pooled across the rule's direction: rows of three pixels for rules across, columns of
+        # three for rules down (turned so that these run along rows too)
+        n = (gray.shape[0] if across else gray.shape[1]) // STEP * STEP
+        ink = None
+        for i in range(STEP):
+            part = (gray[i:n:STEP] if across else gray[:, i:n:STEP]) < _INK
+            ink = part if ink is None else ink | part
+        if not across:
+            ink = np.ascontiguousarray(ink.T)
+        ink[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]  # a scanned rule's one-pixel breaks
+        for top, bottom, left, right in _stacks(_long_runs(ink, int(round(MIN_RULE / full)))):
+            if (bottom - top) * STEP * full > SCAN_THIN:
+                continue
+            a, b, c, d = left * full, top * STEP * full, right * full, bottom * STEP * full
+            rules.append((a, b, c, d) if across else (b, a, d, c))
+    return _bridge(rules, gray, full)
+
+
+_PAPER = 232  # lighter than this is the page's white; FDA's grey boxes are darker
+
+
+def _bridge(rules: list[Rule], gray: np.ndarray, full: float) -> list[Rule]:
+    """Join the two pieces of a rule that a redaction box covers: two pieces in line whose gap
+    is grey or black all along, the box's colour rather than the page's white."""
+    out: list[Rule] = []
+    for across in (True, False):
+        # along, across: (start, low side, end, high side) whichever way the rule runs
+        pieces = sorted(((r if across else (r[1], r[0], r[3], r[2])) for r in rules
+                         if (r[2] - r[0] >= r[3] - r[1]) == across), key=lambda r: (r[1] + r[3]) / 2)
+        lines: list[list[tuple]] = []  # pieces whose middles lie within 1.5 points of the first's
+        for r in pieces:
+            if lines and (r[1] + r[3]) / 2 - (lines[-1][0][1] + lines[-1][0][3]) / 2 <= 1.5:
+                lines[-1].append(r)
+            else:
+                lines.append([r])
+        g = gray if across else gray.T
+        for line in lines:
+            joined: list[list[float]] = []
+            for r in sorted(line):
+                last = joined[-1] if joined else None
+                if last is not None and r[0] > last[2]:
+                    band = g[int(min(r[1], last[1]) / full):int(max(r[3], last[3]) / full) + 1,
+                             int(last[2] / full):int(r[0] / full) + 1]
+                    if band.size and float((band.min(axis=0) < _PAPER).mean()) >= 0.95:
+                        last[1:] = [min(last[1], r[1]), max(last[2], r[2]), max(last[3], r[3])]
+                        continue
+                joined.append(list(r))
+            out += [tuple(r) if across else (r[1], r[0], r[3], r[2]) for r in joined]
+    return out
+
+
+def _long_runs(mask: np.ndarray, length: int) -> list[tuple[int, int, int]]:
+    """(row, start, stop) of the runs along the rows of `mask` at least `length` long."""
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    flat = np.flatnonzero(np.diff(padded, axis=1))  # a run's start and the end after it, in turn
+    starts, stops = flat[0::2], flat[1::2]
+    keep = stops - starts >= length
+    rows, starts = np.divmod(starts[keep], w + 1)
+    return list(zip(rows.tolist(), starts.tolist(), (stops[keep] - rows * (w + 1)).tolist()))
+
+
+def _stacks(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """(top, bottom, left, right) of each group of runs on touching rows that overlap, as
+    scipy.ndimage.label would find them in a mask of the runs (the runs are few: labelling the
+    whole page cost more than the rest of image_rules)."""
+    groups: list[list[int]] = []  # [top, bottom, left, right]
+    last_row: list[tuple[int, int, int]] = []  # (start, stop, group) of the runs on the row above
+    row_runs: list[tuple[int, int, int]] = []
+    current = -2
+    parent: list[int] = []
+
+    def find(g: int) -> int:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    for row, start, stop in runs:  # in row order, as _long_runs gives them
+        if row != current:
+            last_row = row_runs if row == current + 1 else []
+            row_runs, current = [], row
+        g = None
+        for s0, s1, other in last_row:
+            if s0 < stop and start < s1:
+                other = find(other)
+                if g is None:
+                    g = other
+                elif other != g:
+                    parent[other] = g
+        if g is None:
+            g = len(groups)
+            groups.append([row, row + 1, start, stop])
+            parent.append(g)
+        box = groups[g]
+        box[1], box[2], box[3] = row + 1, min(box[2], start), max(box[3], stop)
+        row_runs.append((start, stop, g))
+    merged: dict[int, list[int]] = {}
+    for g, box in enumerate(groups):
+        root = find(g)
+        if root not in merged:
+            merged[root] = list(box)
+        else:
+            m = merged[root]
+            m[0], m[1], m[2], m[3] = min(m[0], box[0]), max(m[1], box[1]), min(m[2], box[2]), max(m[3], box[3])
+    return [tuple(m) for m in merged.values()]
