@@ -202,11 +202,11 @@ class OcrCache:
         if not p.exists():
             return None
         d = json.loads(p.read_text())
-        return Drawn(*([tuple(v) for v in d[k]] for k in ("boxes", "clear", "rules")))
+        return Drawn(*([tuple(v) for v in d[k]] for k in DRAWN))
 
     def put(self, index: int, tsv: str, drawn: Drawn) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        found = {k: [list(v) for v in getattr(drawn, k)] for k in ("boxes", "clear", "rules")}
+        found = {k: [list(v) for v in getattr(drawn, k)] for k in DRAWN}
         for target, text in ((self._drawn_path(index), json.dumps(found)), (self.path(index), tsv)):
             tmp = target.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")
@@ -311,8 +311,9 @@ def as_scan(pdf: Path, out: Path, dpi: int = 200, rough: bool = False) -> Path:
     return out
 
 
-def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> str:
-    """Run tesseract on one page image; its TSV output (a row per word, with its box in pixels)."""
+def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract", psm: int | None = None) -> str:
+    """Run tesseract on one page image; its TSV output (a row per word, with its box in pixels).
+    psm: tesseract's page segmentation mode, where not its default (3, a page of text)."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")  # tesseract's own threads fight each other: 8x slower
     # A file, not stdin: two tesseracts fed 8 MB images through pipes ran 1.4x as fast as one,
     # from files 1.9x.
@@ -320,7 +321,7 @@ def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract") -> s
         tmp.write(image)
         tmp.flush()
         proc = subprocess.run(
-            [tesseract, tmp.name, "stdout", "--dpi", str(dpi), "tsv"],
+            [tesseract, tmp.name, "stdout", "--dpi", str(dpi), *(["--psm", str(psm)] if psm else []), "tsv"],
             capture_output=True,
             env=env,
             timeout=300,
@@ -379,13 +380,18 @@ def read_layer(pdf: pdfium.PdfDocument, index: int, warnings: list[str],
 
 @dataclass
 class Drawn:
-    """What a scanned page's image shows besides its words, in points: redaction boxes, the
-    words OCR read inside a box's outline that stand on the page's white (`redact.clear_words`),
-    and ruling lines (`tables.image_rules`)."""
+    """What a scanned page's image shows besides the words of its OCR, in points: redaction
+    boxes, the words OCR read inside a box's outline that stand on the page's white
+    (`redact.clear_words`), ruling lines (`tables.image_rules`), and the words of table cells
+    the OCR left empty, read again (`tables.read_cells`), as (text, x0, top, x1, bottom)."""
 
     boxes: list
     clear: list
     rules: list
+    cells: list
+
+
+DRAWN = ("boxes", "clear", "rules", "cells")
 
 
 def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None) -> tuple[str, Drawn]:
@@ -394,15 +400,20 @@ def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None
     if tsv is None:
         tsv = ocr_tsv(speckle.despeckle(image), tesseract=tesseract)
     boxes = redact.find_boxes(image, OCR_DPI)
-    clear = redact.clear_words(image, OCR_DPI, parse_tsv(tsv, scale=72 / OCR_DPI), boxes)
-    return tsv, Drawn(boxes, clear, tables.image_rules(image, OCR_DPI))
+    words = parse_tsv(tsv, scale=72 / OCR_DPI)
+    clear = redact.clear_words(image, OCR_DPI, words, boxes)
+    rules = tables.image_rules(image, OCR_DPI)
+    crops = tables.empty_cells(image, OCR_DPI, redact.apply_boxes(words, boxes, clear), rules)
+    cells = tables.read_cells(crops, OCR_DPI, lambda strip: ocr_tsv(strip, tesseract=tesseract, psm=11))
+    return tsv, Drawn(boxes, clear, rules, [(w.text, w.x0, w.top, w.x1, w.bottom) for w in cells])
 
 
 def ocr_lines(tsv: str, drawn: Drawn, page_height: float) -> list[Line]:
     """The lines of a page's OCR: tesseract's words, redaction boxes marked (the words in
-    `clear` kept), grouped into lines, a ruled table's rows cell by cell."""
-    words = redact.apply_boxes(parse_tsv(tsv, scale=72 / OCR_DPI), drawn.boxes, drawn.clear)
-    return tables.read_lines(words, drawn.rules, page_height)
+    `clear` kept) and the table cells it left empty read again, grouped into lines, a ruled
+    table's rows cell by cell."""
+    words = parse_tsv(tsv, scale=72 / OCR_DPI) + [Word(*cell) for cell in drawn.cells]
+    return tables.read_lines(redact.apply_boxes(words, drawn.boxes, drawn.clear), drawn.rules, page_height)
 
 
 def read_pages(

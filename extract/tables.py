@@ -12,8 +12,9 @@ direction (extract.pdf.layer_rules), on a scan the long thin runs of ink in its 
 (`image_rules`). Only grids that are tables of findings are read this way:
 
 - not the form itself: the 483's frame is a grid too, as are its header and footer boxes, so a
-  grid holding one of the form's printed labels (FEI NUMBER, DATE ISSUED, ...) or as tall as
-  three quarters of the page is left to the line reader, which the header parser expects;
+  grid holding one of the form's printed labels (FEI NUMBER, DATE ISSUED, ...), reaching into
+  the page's top or bottom tenth, or as tall as three quarters of the page is left to the line
+  reader, which the header parser expects (OCR of a poor scan can miss every label);
 - not a cluster of redaction boxes: boxes on neighbouring lines line up into grids whose cells
   hold only "(b)(4)" marks, so a table needs words other than marks in three cells or more,
   over two rows and two columns.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from scipy import ndimage
 
 from .labels import FOOTER_KEYS, HEADER_KEYS, find_labels
 from .layout import group_lines, middle
@@ -38,10 +40,13 @@ Cell = tuple[float, float, float, float]
 THIN = 2.5  # points: a path this thin in one direction is a rule
 TOLERANCE = 3.0  # pdfplumber's default snap, join and intersection tolerance
 MAX_HEIGHT = 0.75  # of the page: a taller grid is the form's frame
+# of the page: a grid reaching into its top or bottom tenth is the form's header or footer
+# (they stand at 5-25% and 82-93% of a 483's page; its observations between)
+EDGE = 0.1
 MIN_TEXT_CELLS = 3
-# The version of how rules are found in a page image: the OCR cache keeps each page's rules
-# under it.
-VERSION = 1
+# The version of how rules are found in a page image and empty cells read again: the OCR cache
+# keeps each page's rules and cells' words under it.
+VERSION = 2
 
 _FORM_KEYS = tuple(k for k in HEADER_KEYS + FOOTER_KEYS if k != "form")
 _MARK = re.compile(r"\(b\)\s*\(\d\)(?:\(C\))?|[^\w]")
@@ -98,7 +103,7 @@ def _cell_words(table: Table, words: list[Word]) -> dict[int, list[int]]:
 def is_findings_table(table: Table, words: list[Word], found: dict[int, list[int]], page_height: float) -> bool:
     """Whether a grid is a table in the observations, to be read cell by cell (see the module's notes)."""
     x0, top, x1, bottom = table.bbox
-    if bottom - top > MAX_HEIGHT * page_height:
+    if bottom - top > MAX_HEIGHT * page_height or top < EDGE * page_height or bottom > (1 - EDGE) * page_height:
         return False
     text_cells = [k for k, ids in found.items() if len(_MARK.sub("", " ".join(words[i].text for i in ids))) >= 2]
     if len(text_cells) < MIN_TEXT_CELLS:
@@ -109,15 +114,26 @@ def is_findings_table(table: Table, words: list[Word], found: dict[int, list[int
     return not find_labels(group_lines([words[i] for ids in found.values() for i in ids]), _FORM_KEYS)
 
 
+def findings_tables(words: list[Word], rules: list[Rule], page_height: float):
+    """(table, the indexes of the words in each of its cells) of each table of findings the
+    rules draw."""
+    if len(rules) < 4:
+        return
+    for table in grids(rules):
+        found = _cell_words(table, words)
+        if is_findings_table(table, words, found, page_height):
+            yield table, found
+
+
 def read_lines(words: list[Word], rules: list[Rule], page_height: float) -> list[Line]:
     """The page's lines in reading order, as layout.group_lines reads them, except that each row
     of a table of findings is one line: its cells left to right, each cell's lines top to bottom.
 
-    >>> box = [(10, 10, 210, 10.5), (10, 40, 210, 40.5), (10, 70, 210, 70.5),
-    ...        (10, 10, 10.5, 70), (110, 10, 110.5, 70), (209.5, 10, 210, 70)]
-    >>> words = [Word("Above", 12, 0, 50, 8), Word("Lot", 12, 12, 30, 22), Word("Result", 112, 12, 150, 22),
-    ...          Word("A1", 12, 42, 30, 52), Word("failed", 112, 42, 150, 52),
-    ...          Word("twice", 112, 54, 150, 64), Word("Below", 12, 80, 50, 90)]
+    >>> box = [(10, 210, 210, 210.5), (10, 240, 210, 240.5), (10, 270, 210, 270.5),
+    ...        (10, 210, 10.5, 270), (110, 210, 110.5, 270), (209.5, 210, 210, 270)]
+    >>> words = [Word("Above", 12, 200, 50, 208), Word("Lot", 12, 212, 30, 222), Word("Result", 112, 212, 150, 222),
+    ...          Word("A1", 12, 242, 30, 252), Word("failed", 112, 242, 150, 252),
+    ...          Word("twice", 112, 254, 150, 264), Word("Below", 12, 280, 50, 290)]
     >>> [line.text for line in read_lines(words, box, 792)]
     ['Above', 'Lot Result', 'A1 failed twice', 'Below']
     """
@@ -143,23 +159,18 @@ def take_rows(words: list[Word], rules: list[Rule], page_height: float) -> tuple
     """The words of the page outside its tables of findings, and each row of those tables as one
     line, with the top of its row.
 
-    >>> box = [(10, 10, 210, 10.5), (10, 40, 210, 40.5), (10, 70, 210, 70.5),
-    ...        (10, 10, 10.5, 70), (110, 10, 110.5, 70), (209.5, 10, 210, 70)]
-    >>> words = [Word("Lot", 12, 12, 30, 22), Word("Result", 112, 12, 150, 22),
-    ...          Word("A1", 12, 42, 30, 52), Word("failed", 112, 42, 150, 52),
-    ...          Word("twice", 112, 54, 150, 64), Word("Below", 12, 80, 50, 90)]
+    >>> box = [(10, 210, 210, 210.5), (10, 240, 210, 240.5), (10, 270, 210, 270.5),
+    ...        (10, 210, 10.5, 270), (110, 210, 110.5, 270), (209.5, 210, 210, 270)]
+    >>> words = [Word("Lot", 12, 212, 30, 222), Word("Result", 112, 212, 150, 222),
+    ...          Word("A1", 12, 242, 30, 252), Word("failed", 112, 242, 150, 252),
+    ...          Word("twice", 112, 254, 150, 264), Word("Below", 12, 280, 50, 290)]
     >>> rest, rows = take_rows(words, box, 792)
     >>> [w.text for w in rest], [line.text for _, line in rows]
     (['Below'], ['Lot Result', 'A1 failed twice'])
     """
-    if len(rules) < 4:
-        return words, []
     taken: set[int] = set()
     rows: list[tuple[float, Line]] = []
-    for table in grids(rules):
-        found = _cell_words(table, words)
-        if not is_findings_table(table, words, found, page_height):
-            continue
+    for table, found in findings_tables(words, rules, page_height):
         by_row: dict[float, list[tuple[float, list[Word]]]] = {}
         for k, ids in found.items():
             cell = table.cells[k]
@@ -204,9 +215,11 @@ def image_rules(image: bytes, dpi: int) -> list[Rule]:
         if not across:
             ink = np.ascontiguousarray(ink.T)
         ink[:, 1:-1] |= ink[:, :-2] & ink[:, 2:]  # a scanned rule's one-pixel breaks
-        for top, bottom, left, right in _stacks(_long_runs(ink, int(round(MIN_RULE / full)))):
-            if (bottom - top) * STEP * full > SCAN_THIN:
+        for stack in _stacks(_long_runs(ink, int(round(MIN_RULE / full)))):
+            rule = _rule_of(stack, SCAN_THIN / (STEP * full))
+            if rule is None:
                 continue
+            top, bottom, left, right = rule
             a, b, c, d = left * full, top * STEP * full, right * full, bottom * STEP * full
             rules.append((a, b, c, d) if across else (b, a, d, c))
     return _bridge(rules, gray, full)
@@ -257,47 +270,130 @@ def _long_runs(mask: np.ndarray, length: int) -> list[tuple[int, int, int]]:
     return list(zip(rows.tolist(), starts.tolist(), (stops[keep] - rows * (w + 1)).tolist()))
 
 
-def _stacks(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """(top, bottom, left, right) of each group of runs on touching rows that overlap, as
-    scipy.ndimage.label would find them in a mask of the runs (the runs are few: labelling the
-    whole page cost more than the rest of image_rules)."""
-    groups: list[list[int]] = []  # [top, bottom, left, right]
-    last_row: list[tuple[int, int, int]] = []  # (start, stop, group) of the runs on the row above
-    row_runs: list[tuple[int, int, int]] = []
+def _stacks(runs: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    """The runs grouped as scipy.ndimage.label would group them in a mask of the runs: runs on
+    touching rows that overlap (the runs are few: labelling the whole page cost more than the
+    rest of image_rules)."""
+    parent: list[int] = []  # union-find over the runs' indexes
+    last_row: list[int] = []  # the runs on the row above
+    row_runs: list[int] = []
     current = -2
-    parent: list[int] = []
 
-    def find(g: int) -> int:
-        while parent[g] != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
 
-    for row, start, stop in runs:  # in row order, as _long_runs gives them
+    for i, (row, start, stop) in enumerate(runs):  # in row order, as _long_runs gives them
         if row != current:
             last_row = row_runs if row == current + 1 else []
             row_runs, current = [], row
-        g = None
-        for s0, s1, other in last_row:
-            if s0 < stop and start < s1:
-                other = find(other)
-                if g is None:
-                    g = other
-                elif other != g:
-                    parent[other] = g
-        if g is None:
-            g = len(groups)
-            groups.append([row, row + 1, start, stop])
-            parent.append(g)
-        box = groups[g]
-        box[1], box[2], box[3] = row + 1, min(box[2], start), max(box[3], stop)
-        row_runs.append((start, stop, g))
-    merged: dict[int, list[int]] = {}
-    for g, box in enumerate(groups):
-        root = find(g)
-        if root not in merged:
-            merged[root] = list(box)
-        else:
-            m = merged[root]
-            m[0], m[1], m[2], m[3] = min(m[0], box[0]), max(m[1], box[1]), min(m[2], box[2]), max(m[3], box[3])
-    return [tuple(m) for m in merged.values()]
+        parent.append(i)
+        for j in last_row:
+            if runs[j][1] < stop and start < runs[j][2]:
+                parent[find(j)] = find(i)
+        row_runs.append(i)
+    groups: dict[int, list[tuple[int, int, int]]] = {}
+    for i, run in enumerate(runs):
+        groups.setdefault(find(i), []).append(run)
+    return list(groups.values())
+
+
+def _rule_of(stack: list[tuple[int, int, int]], thin: float) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the rule a stack of runs is: all of it, when it is at most
+    `thin` rows thick where it is drawn (a rule on a page scanned a degree askew runs down
+    several rows over its length, one or two rows thick at any point); else its runs twice as
+    long as most (a rule through a black box that touches it), when they are; else none."""
+    for keep in (False, True):
+        if keep:
+            lengths = sorted(stop - start for _, start, stop in stack)
+            stack = [run for run in stack if run[2] - run[1] >= 2 * lengths[len(lengths) // 2]]
+            if not stack:
+                return None
+        left, right = min(s for _, s, _ in stack), max(e for _, _, e in stack)
+        if sum(e - s for _, s, e in stack) <= thin * (right - left):
+            rows = [r for r, _, _ in stack]
+            return min(rows), max(rows) + 1, left, right
+    return None
+
+
+# --- cells OCR left empty -----------------------------------------------------------------------
+
+CELL_PAD = 2.0  # points inside a cell's rules: what is nearer is the rule's ink
+MIN_GLYPH = 30  # pixels at 300 dpi: a smaller blot is a speck (a "1" at 9 points is about 90)
+MIN_CONFIDENCE = 50
+_CELL_TEXT = re.compile(r"^[\w%.,:/<>+\-]+$")
+
+
+def empty_cells(image: bytes, dpi: int, words: list[Word], rules: list[Rule]) -> list[tuple[float, float, np.ndarray]]:
+    """The cells of the page's tables of findings that hold no word but do hold ink, with the
+    crop of their ink: Tesseract drops a lone short word, such as a count of "1" or "0" in a table
+    of defects (Central Admixture), as noise. A cell with a wide, solid blot of ink holds a
+    black box, not text.
+    Each as (left, top) of its ink in points, and the ink's crop."""
+    gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
+    s = dpi / 72.0
+    page_height = gray.shape[0] / s
+    out = []
+    for table, found in findings_tables(words, rules, page_height):
+        for k, cell in enumerate(table.cells):
+            if k in found:
+                continue
+            x0, y0 = int((cell[0] + CELL_PAD) * s), int((cell[1] + CELL_PAD) * s)
+            x1, y1 = int((cell[2] - CELL_PAD) * s), int((cell[3] - CELL_PAD) * s)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            crop = gray[y0:y1, x0:x1]
+            labels, n = ndimage.label(crop < 128)
+            if not n:
+                continue
+            sizes = np.bincount(labels.ravel())[1:]
+            if sizes.max() < MIN_GLYPH:
+                continue
+            ys, xs = np.nonzero(np.isin(labels, np.flatnonzero(sizes >= MIN_GLYPH // 3) + 1))
+            # the blots of the glyphs, and a little white around them: a "1" cut to its stem
+            # reads as an "l"
+            top, left = max(0, ys.min() - 6), max(0, xs.min() - 6)
+            bottom, right = min(crop.shape[0], ys.max() + 7), min(crop.shape[1], xs.max() + 7)
+            if right - left > bottom - top and (crop[top:bottom, left:right] < 128).mean() > 0.6:
+                continue  # a black box (a "1" is as solid, but tall)
+            out.append(((x0 + left) / s, (y0 + top) / s, crop[top:bottom, left:right]))
+    return out
+
+
+def read_cells(crops, dpi: int, ocr) -> list[Word]:
+    """The words of `empty_cells`' crops, read in one `ocr(image) -> Tesseract TSV` call on a strip
+    of them set apart by white (a call for each would start Tesseract as many times), in sparse
+    text mode, each word placed back where its crop came from."""
+    if not crops:
+        return []
+    s = dpi / 72.0
+    margin, gap = 20, 80
+    height = max(c.shape[0] for _, _, c in crops) + 2 * margin
+    strip = np.full((height, sum(c.shape[1] + gap for _, _, c in crops) + gap), 255, np.uint8)
+    at = []  # (left in the strip, right, crop's origin in points)
+    x = gap
+    for left, top, crop in crops:
+        strip[margin:margin + crop.shape[0], x:x + crop.shape[1]] = crop
+        at.append((x, x + crop.shape[1], left, top))
+        x += crop.shape[1] + gap
+    out = io.BytesIO()
+    Image.fromarray(strip).save(out, format="PPM")
+    words = []
+    for row in ocr(out.getvalue()).splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or float(cols[10]) < MIN_CONFIDENCE:
+            continue
+        # a cell's lone "l" or "|" is a "1" (no word is an "l"); a lone "I" may be a class
+        text = {"l": "1", "|": "1"}.get(cols[11].strip(), cols[11].strip())
+        if not _CELL_TEXT.match(text):
+            continue
+        left, top, width, height_ = (int(c) for c in cols[6:10])
+        middle = left + width / 2
+        for x0, x1, page_left, page_top in at:
+            if x0 <= middle <= x1:
+                ox, oy = page_left + (left - x0) / s, page_top + (top - margin) / s
+                words.append(Word(text, ox, oy, ox + width / s, oy + height_ / s))
+                break
+    return words

@@ -27,6 +27,12 @@ def _text(c, x, top, text, size=9):
     c.drawString(x, PAGE_H - top - size, text)
 
 
+def _row(c, top, cells):
+    """Words at (x, text) pairs on one row of a table."""
+    for x, text in cells:
+        _text(c, x, top, text)
+
+
 def _write(path, draw):
     c = canvas.Canvas(str(path), pagesize=(612, PAGE_H), invariant=1)
     draw(c)
@@ -55,16 +61,11 @@ def _findings_table(c):
     _text(c, 72, 100, "Some such examples are listed in Table 1.")
     # Entry | Lot | Sampling tool | Result, the tool's cell wrapping over three lines
     _grid(c, 72, 120, [40, 80, 120, 120], [14, 14, 40])
-    for x, word in zip((74, 114, 194, 314), ("Entry", "Lot", "Sampling tool", "Result")):
-        _text(c, x, 122, word)
-    for x, word in zip((74, 114, 194, 314), ("1", "A-100", "Sterile scoop", "Related Substances")):
-        _text(c, x, 136, word)
-    _text(c, 74, 150, "2")
-    _text(c, 114, 150, "A-200")
-    _text(c, 194, 150, "Measuring")
-    _text(c, 194, 161, "scoop and steel")
-    _text(c, 194, 172, "spoon")
-    _text(c, 314, 150, "Assay")
+    _row(c, 122, ((74, "Entry"), (114, "Lot"), (194, "Sampling tool"), (314, "Result")))
+    _row(c, 136, ((74, "1"), (114, "A-100"), (194, "Sterile scoop"), (314, "Related Substances")))
+    _row(c, 150, ((74, "2"), (114, "A-200"), (194, "Measuring"), (314, "Assay")))
+    _row(c, 161, ((194, "scoop and steel"),))
+    _row(c, 172, ((194, "spoon"),))
     _text(c, 72, 200, "The firm did not investigate these results.")
 
 
@@ -114,6 +115,23 @@ def test_redaction_boxes_lined_up_are_no_table():
         words += [Word(f"line{row}", 72, top + 2, 190, top + 10), Word("and", 250, top + 2, 290, top + 10)]
     rest, rows = tables.take_rows(words, rules, PAGE_H)
     assert rows == [] and rest == words
+
+
+def test_a_grid_in_the_pages_top_or_bottom_tenth_is_the_forms_header_or_footer():
+    # on a rough scan OCR read none of Catalent's header labels, and its boxes were read as a
+    # table: "BATE, CBOE, CONTR or TPE Bloomington, IN" came out as the state
+    def grid_at(top):
+        rules = [(72, top, 572, top), (72, top + 30, 572, top + 30), (72, top + 60, 572, top + 60),
+                 (72, top, 72, top + 60), (322, top, 322, top + 60), (572, top, 572, top + 60)]
+        cells = (("Lars", 80, 10), ("Arnoldsen", 330, 10), ("Catalent", 80, 40), ("Bloomington", 330, 40))
+        words = [Word(text, x, top + dy, x + 60, top + dy + 9) for text, x, dy in cells]
+        return words, rules
+    for top in (40, 700):
+        words, rules = grid_at(top)
+        assert tables.take_rows(words, rules, PAGE_H) == (words, [])
+    words, rules = grid_at(300)
+    rows = tables.take_rows(words, rules, PAGE_H)[1]
+    assert [line.text for _, line in rows] == ["Lars Arnoldsen", "Catalent Bloomington"]
 
 
 def test_a_grid_as_tall_as_half_the_page_is_the_forms_frame():
@@ -186,3 +204,33 @@ def test_a_scanned_table_reads_cell_by_cell(tmp_path):
     lines = [line.text for line in pages[0].lines]
     assert "2 A-200 Measuring scoop and steel spoon Assay" in lines, lines
     assert "1 A-100 Sterile scoop Related Substances" in lines, lines
+
+
+def _defects_table(c):
+    # Batch | Particles | Leaks, with lone counts and a black box in one cell
+    _grid(c, 72, 120, [100, 80, 80], [14, 14, 14])
+    _row(c, 122, ((74, "Batch"), (174, "Particles"), (254, "Leaks")))
+    _row(c, 136, ((74, "36-276932"), (174, "1"), (254, "0")))
+    _row(c, 150, ((74, "36-277831"), (174, "542")))
+    c.rect(256, PAGE_H - 160, 40, 10, stroke=0, fill=1)  # a black redaction box
+
+
+@needs_tesseract
+def test_a_lone_count_ocr_dropped_is_read_again_from_its_cell(tmp_path):
+    # Central Admixture's table of defects lost every count of "1" and "0": Tesseract takes a
+    # lone short word for noise. A cell with ink and no word is read again; a black box is not.
+    path = _write(tmp_path / "defects.pdf", _defects_table)
+    doc = pdf.open_pdf(path)
+    try:
+        image = pdf.render_page(doc[0])
+        words = [w for w in pdf.layer_words(doc[0]) if w.text not in ("1", "0")]  # what OCR kept
+    finally:
+        doc.close()
+    rules = tables.image_rules(image, 300)
+    crops = tables.empty_cells(image, 300, words, rules)
+    assert len(crops) == 2  # the "1" and the "0", not the box
+    found = tables.read_cells(crops, 300, lambda strip: pdf.ocr_tsv(strip, psm=11))
+    assert sorted((w.text, round(w.x0 / 10)) for w in found) == [("0", 25), ("1", 17)]
+    assert all(130 < w.top < 146 for w in found)
+    rows = [line.text for _, line in tables.take_rows(words + found, rules, PAGE_H)[1]]
+    assert rows == ["Batch Particles Leaks", "36-276932 1 0", "36-277831 542"]
