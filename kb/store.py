@@ -61,7 +61,8 @@ from .geo import us_state_code
 # 29: a repeat mark with a word OCR broke, "a repeat ob: ervation from the previous FDA 483".
 # 30: a ruled table in a born-digital page's observations is read a row at a time, cell by cell.
 # 31: and one in a scanned page, its rules found in the page image.
-EXTRACTOR_VERSION = f"31-{layer_reader()}"
+# 32: a table cell OCR left empty is read again (Tesseract drops a lone "1" or "0").
+EXTRACTOR_VERSION = f"32-{layer_reader()}"
 
 
 def now() -> str:
