@@ -1,4 +1,4 @@
-"""Ruled tables inside a born-digital 483's observations, read a row at a time, cell by cell.
+"""Ruled tables inside a 483's observations, read a row at a time, cell by cell.
 
 Read as lines, a table whose cells wrap interleaves its columns: Dr. Reddy's "Table 1" row 2
 came out "(b)(4), Measuring (b)(4) (b)(4) 310028958 Related Substances (b)(4) scoop and
@@ -18,6 +18,9 @@ direction (extract.pdf.layer_rules), on a scan the long thin runs of ink in its 
 - not a cluster of redaction boxes: boxes on neighbouring lines line up into grids whose cells
   hold only "(b)(4)" marks, so a table needs words other than marks in three cells or more,
   over two rows and two columns.
+
+On a scan, a cell of such a table that holds ink but no word of the OCR is read again
+(`empty_cells`, `read_cells`): Tesseract drops a lone short word, such as a count of "1".
 """
 from __future__ import annotations
 
@@ -196,10 +199,11 @@ SCAN_THIN = 4.0  # points: a scanned rule is up to this thick
 
 def image_rules(image: bytes, dpi: int) -> list[Rule]:
     """Ruling lines in a rendered greyscale page, as (x0, top, x1, bottom) in points: runs of ink
-    at least MIN_RULE long, across and down, that are at most SCAN_THIN thick. A black
-    redaction box is thick, and text's runs are short: along a rule the page is read at full
-    resolution, where a line of text has gaps between its letters, and across it at a third,
-    each pixel the darkest of three, so that a rule one pixel thick is kept.
+    at least MIN_RULE long, across and down, at most SCAN_THIN thick where they are drawn (see
+    `_rule_of`). A black redaction box is thick, and text's runs are short: along a rule the
+    page is read at full resolution, where a line of text has gaps between its letters, and
+    across it at a third, each pixel the darkest of three, so that a rule one pixel thick is
+    kept. Two pieces of a rule a redaction box covers are one (`_bridge`).
     """
     gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
     full = 72.0 / dpi
