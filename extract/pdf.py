@@ -19,7 +19,7 @@ import struct
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -331,11 +331,15 @@ def ocr_tsv(image: bytes, dpi: int = OCR_DPI, tesseract: str = "tesseract", psm:
     return proc.stdout.decode("utf-8", "replace")
 
 
-def parse_tsv(tsv: str, scale: float) -> list[Word]:
+def parse_tsv(tsv: str, scale: float, min_confidence: float | None = None) -> list[Word]:
+    """Tesseract's words, their boxes scaled to points; with `min_confidence`, only those read
+    as surely as that."""
     words = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
+            continue
+        if min_confidence is not None and float(cols[10]) < min_confidence:
             continue
         text = cols[11].strip()
         if not text:
@@ -391,7 +395,7 @@ class Drawn:
     cells: list
 
 
-DRAWN = ("boxes", "clear", "rules", "cells")
+DRAWN = tuple(f.name for f in fields(Drawn))
 
 
 def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None) -> tuple[str, Drawn]:
@@ -404,7 +408,8 @@ def ocr_image(image: bytes, tesseract: str = "tesseract", tsv: str | None = None
     clear = redact.clear_words(image, OCR_DPI, words, boxes)
     rules = tables.image_rules(image, OCR_DPI)
     crops = tables.empty_cells(image, OCR_DPI, redact.apply_boxes(words, boxes, clear), rules)
-    cells = tables.read_cells(crops, OCR_DPI, lambda strip: ocr_tsv(strip, tesseract=tesseract, psm=11))
+    cells = tables.read_cells(crops, OCR_DPI, lambda strip: parse_tsv(
+        ocr_tsv(strip, tesseract=tesseract, psm=11), 1.0, tables.MIN_CONFIDENCE))
     return tsv, Drawn(boxes, clear, rules, [(w.text, w.x0, w.top, w.x1, w.bottom) for w in cells])
 
 

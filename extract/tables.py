@@ -103,10 +103,15 @@ def _cell_words(table: Table, words: list[Word]) -> dict[int, list[int]]:
     return found
 
 
+def _placed_as_findings(table: Table, page_height: float) -> bool:
+    """Whether a grid stands where a table of findings can: not the form's frame, header or footer."""
+    x0, top, x1, bottom = table.bbox
+    return bottom - top <= MAX_HEIGHT * page_height and EDGE * page_height <= top and bottom <= (1 - EDGE) * page_height
+
+
 def is_findings_table(table: Table, words: list[Word], found: dict[int, list[int]], page_height: float) -> bool:
     """Whether a grid is a table in the observations, to be read cell by cell (see the module's notes)."""
-    x0, top, x1, bottom = table.bbox
-    if bottom - top > MAX_HEIGHT * page_height or top < EDGE * page_height or bottom > (1 - EDGE) * page_height:
+    if not _placed_as_findings(table, page_height):
         return False
     text_cells = [k for k, ids in found.items() if len(_MARK.sub("", " ".join(words[i].text for i in ids))) >= 2]
     if len(text_cells) < MIN_TEXT_CELLS:
@@ -123,6 +128,8 @@ def findings_tables(words: list[Word], rules: list[Rule], page_height: float):
     if len(rules) < 4:
         return
     for table in grids(rules):
+        if not _placed_as_findings(table, page_height):
+            continue  # the form's own grids, on every page: no need to find their words
         found = _cell_words(table, words)
         if is_findings_table(table, words, found, page_height):
             yield table, found
@@ -366,10 +373,11 @@ def empty_cells(image: bytes, dpi: int, words: list[Word], rules: list[Rule]) ->
     return out
 
 
-def read_cells(crops, dpi: int, ocr) -> list[Word]:
-    """The words of `empty_cells`' crops, read in one `ocr(image) -> Tesseract TSV` call on a strip
-    of them set apart by white (a call for each would start Tesseract as many times), in sparse
-    text mode, each word placed back where its crop came from."""
+def read_cells(crops, dpi: int, read) -> list[Word]:
+    """The words of `empty_cells`' crops, read in one `read(image) -> words` call (Tesseract in
+    sparse text mode, words of MIN_CONFIDENCE or more, boxes in the image's pixels) on a strip
+    of them set apart by white (a call for each would start Tesseract as many times), each word
+    placed back where its crop came from."""
     if not crops:
         return []
     s = dpi / 72.0
@@ -385,19 +393,15 @@ def read_cells(crops, dpi: int, ocr) -> list[Word]:
     out = io.BytesIO()
     Image.fromarray(strip).save(out, format="PPM")
     words = []
-    for row in ocr(out.getvalue()).splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5" or float(cols[10]) < MIN_CONFIDENCE:
-            continue
+    for w in read(out.getvalue()):
         # a cell's lone "l" or "|" is a "1" (no word is an "l"); a lone "I" may be a class
-        text = {"l": "1", "|": "1"}.get(cols[11].strip(), cols[11].strip())
+        text = {"l": "1", "|": "1"}.get(w.text, w.text)
         if not _CELL_TEXT.match(text):
             continue
-        left, top, width, height_ = (int(c) for c in cols[6:10])
-        middle = left + width / 2
+        middle = (w.x0 + w.x1) / 2
         for x0, x1, page_left, page_top in at:
             if x0 <= middle <= x1:
-                ox, oy = page_left + (left - x0) / s, page_top + (top - margin) / s
-                words.append(Word(text, ox, oy, ox + width / s, oy + height_ / s))
+                ox, oy = page_left + (w.x0 - x0) / s, page_top + (w.top - margin) / s
+                words.append(Word(text, ox, oy, ox + (w.x1 - w.x0) / s, oy + (w.bottom - w.top) / s))
                 break
     return words

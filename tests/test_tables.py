@@ -229,7 +229,8 @@ def test_a_lone_count_ocr_dropped_is_read_again_from_its_cell(tmp_path):
     rules = tables.image_rules(image, 300)
     crops = tables.empty_cells(image, 300, words, rules)
     assert len(crops) == 2  # the "1" and the "0", not the box
-    found = tables.read_cells(crops, 300, lambda strip: pdf.ocr_tsv(strip, psm=11))
+    found = tables.read_cells(crops, 300, lambda strip: pdf.parse_tsv(pdf.ocr_tsv(strip, psm=11), 1.0,
+                                                                      tables.MIN_CONFIDENCE))
     assert sorted((w.text, round(w.x0 / 10)) for w in found) == [("0", 25), ("1", 17)]
     assert all(130 < w.top < 146 for w in found)
     rows = [line.text for _, line in tables.take_rows(words + found, rules, PAGE_H)[1]]
