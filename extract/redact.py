@@ -18,8 +18,9 @@ from .records import Word
 STEP = 3  # detect on every 3rd pixel: 100 dpi is plenty for boxes a line high
 _GREY = (135, 232)  # the grey of FDA's boxes, in the rendered page's 0-255 levels; white above
 # The version of how boxes are found: the OCR cache keeps each page's boxes under it, so a
-# change here finds them again (the page's OCR is kept).
-VERSION = 4
+# change here finds them again (the page's OCR is kept). 5: clusters of touching boxes cut
+# into their boxes (`_stacked`).
+VERSION = 5
 
 
 def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]]:
@@ -27,7 +28,8 @@ def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]
     gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))[::STEP, ::STEP]
     px = 72.0 / dpi * STEP  # points per sampled pixel
     line = 9.0 / px  # a line of 483 text is about 9 points high
-    boxes = []
+    boxes, stacked = [], []  # boxes found whole; boxes cut out of a cluster (`_stacked`)
+    solid = None
     for lo, hi, min_fill in ((*_GREY, 0.6), (0, 80, 0.9)):  # grey boxes, black boxes
         mask = (gray >= lo) & (gray < hi)
         # opening removes the grey fringe of black glyphs and thin rules: boxes are solid
@@ -35,13 +37,36 @@ def find_boxes(image: bytes, dpi: int) -> list[tuple[float, float, float, float]
         labels, n = ndimage.label(mask)
         for i, sl in enumerate(ndimage.find_objects(labels), start=1):
             region = labels[sl] == i
-            if not _is_box(*region.shape, float(region.mean()), line, min_fill):
+            if _is_box(*region.shape, float(region.mean()), line, min_fill):
+                parts, found = _parts(region, line, min_fill), boxes
+            elif lo and _is_cluster(region, gray[sl], line):  # grey boxes only
+                if solid is None:
+                    solid = ndimage.binary_opening(gray < _GREY[1], structure=np.ones((3, 3), bool))
+                parts, found = _stacked(solid[sl], region, line), stacked
+            else:
                 continue
-            for top, left, h, w in _parts(region, line, min_fill):
+            for top, left, h, w in parts:
                 top += sl[0].start
                 left += sl[1].start
-                boxes.append((left * px, top * px, (left + w) * px, (top + h) * px))
-    return boxes
+                found.append((left * px, top * px, (left + w) * px, (top + h) * px))
+    return _beside(boxes, stacked)
+
+
+def _beside(boxes: list, stacked: list) -> list:
+    """`boxes` with each of the `stacked` ones added, joined to the boxes it stands beside on
+    the same line (3 points apart at most): the part of one box, its label in large type, that
+    the rest of its box was found without, is not a redaction of its own."""
+    out = list(boxes)
+    for box in stacked:
+        near = [other for other in out if _side_by_side(box, other)]
+        while near:  # a box joined may reach another
+            for other in near:
+                out.remove(other)
+                box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]),
+                       max(box[3], other[3]))
+            near = [other for other in out if _side_by_side(box, other)]
+        out.append(box)
+    return out
 
 
 def _is_box(h: int, w: int, fill: float, line: float, min_fill: float) -> bool:
@@ -113,6 +138,113 @@ def _bands(region: np.ndarray, line: float) -> list[tuple[int, int]]:
         merged[1][0] = merged[0][0]
         merged.pop(0)
     return [(b[0], b[1]) for b in merged]
+
+
+def _is_cluster(region: np.ndarray, gray: np.ndarray, line: float) -> bool:
+    """A region of grey too thinly filled to be one box that is boxes touching over three lines
+    or more, at other columns on each ("On (b) (4), your firm received (b) (4) units of (b) (4)"
+    lists), not a band of shading or a box with a label printed in giant type (its glyphs'
+    thick strokes): up to 20 lines high, with no solid black in it."""
+    h, w = region.shape
+    if not (_TWO_LINES * line <= h <= 20 * line and w >= 1.2 * line):
+        return False
+    return not ndimage.binary_opening(gray < 80, structure=np.ones((3, 3), bool)).any()
+
+
+def _stacked(solid: np.ndarray, region: np.ndarray, line: float) -> list[tuple[int, int, int, int]]:
+    """(top, left, height, width) of the boxes in a cluster of touching boxes.
+
+    Each row of the cluster is cut into runs of solid colour (`solid` is the page not white,
+    after an opening: a grey box with its label's glyphs, not a line of text), and a run goes
+    on the box above it while its ends stay within a third of a line. Where two boxes touch,
+    the rows they share run over both and make only a short piece. A run that keeps its right
+    end and starts up to three lines further right goes on too: the rows of a label printed in
+    the box's lower left corner. The pieces a label at the top cuts apart are joined again
+    (`_joined`); a box is 1.1 to 8 lines high and half grey at least. A cluster is a few lines
+    high, so this walks a few hundred rows.
+    """
+    near = ndimage.binary_dilation(region, iterations=2)
+    cells = solid & near
+    tolerance, label = 0.35 * line, 3 * line
+    # a box being stacked: [first column, end column, first row, end row, its rows' first
+    # columns, its rows' end columns]; a box's sides are the medians of its rows' ends, which
+    # a glyph touching the box or a label at its edge moves in a few rows only
+    open_: list[list] = []
+    done: list[list] = []
+    for r in range(cells.shape[0]):
+        edges = np.diff(np.concatenate(([0], cells[r].astype(np.int8), [0])))
+        runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+                if b - a >= 1.2 * line]
+        going = []
+        for a, b in runs:
+            for box in open_:
+                same_left = abs(box[0] - a) <= tolerance
+                if abs(box[1] - b) <= tolerance and (same_left or box[0] < a <= box[0] + label):
+                    if same_left:
+                        box[4].append(a)
+                    box[5].append(b)
+                    box[3] = r + 1
+                    open_.remove(box)
+                    going.append(box)
+                    break
+            else:
+                going.append([a, b, r, r + 1, [a], [b]])
+        done += open_
+        open_ = going
+    done += open_
+    pieces = []
+    for _, _, top, stop, firsts, ends in done:
+        if stop - top >= 0.25 * line:
+            pieces.append([top, int(np.median(firsts)), stop, int(np.median(ends))])
+    out = []
+    for top, a, stop, b in _joined(pieces, line):
+        if 1.1 * line <= stop - top <= 8 * line and region[top:stop, a:b].mean() >= 0.5:
+            out.append((top, a, stop - top, b - a))
+    return out
+
+
+def _joined(pieces: list[list[int]], line: float) -> list[list[int]]:
+    """Pieces of one box that its printed label cut apart, joined: [top, first column, end row,
+    end column] each.
+
+    A piece beside a label, in its rows (under 0.6 lines high), joins the piece above or below
+    it within whose columns it lies and whose first or last column it shares, where the two
+    make a box one line high (up to 1.9 lines, as `_TWO_LINES` says). Not the other way round,
+    or the body of a box would join the label's rows of the box under it; nor a piece that
+    shares no side, such as the top of a narrow box under it. The pieces above and below a
+    label stacked in a narrow box two lines high, which have the same sides, join across the
+    label's rows (up to a line).
+    """
+    tolerance = 0.35 * line
+    pieces = sorted(pieces)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(pieces):
+            for j in range(i + 1, len(pieces)):
+                b = pieces[j]
+                gap = max(a[0], b[0]) - min(a[2], b[2])  # rows between; under 0 if they share rows
+                short, tall = (a, b) if a[2] - a[0] < b[2] - b[0] else (b, a)
+                within = (short[2] - short[0] < 0.6 * line and short[1] >= tall[1] - tolerance
+                          and short[3] <= tall[3] + tolerance
+                          and (abs(short[1] - tall[1]) <= tolerance or abs(short[3] - tall[3]) <= tolerance))
+                same = abs(a[1] - b[1]) <= tolerance and abs(a[3] - b[3]) <= tolerance
+                height = max(a[2], b[2]) - min(a[0], b[0])
+                if (gap <= 1 and within and height <= 1.9 * line) or (same and 0 <= gap <= line):
+                    pieces[i] = [a[0], min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del pieces[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return pieces
+
+
+def _side_by_side(a, b) -> bool:
+    """Two boxes on the same line (sharing half the rows of the lower) 3 points apart at most."""
+    shared = min(a[3], b[3]) - max(a[1], b[1])
+    apart = max(a[0], b[0]) - min(a[2], b[2])
+    return shared >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and apart <= 3.0
 
 
 def _inside(w: Word, box) -> float:

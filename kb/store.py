@@ -62,7 +62,8 @@ from .geo import us_state_code
 # 30: a ruled table in a born-digital page's observations is read a row at a time, cell by cell.
 # 31: and one in a scanned page, its rules found in the page image.
 # 32: a table cell OCR left empty is read again (Tesseract drops a lone "1" or "0").
-EXTRACTOR_VERSION = f"32-{layer_reader()}"
+# 33: grey redaction boxes that touch over three lines or more are found (redact._stacked).
+EXTRACTOR_VERSION = f"33-{layer_reader()}"
 
 
 def now() -> str:
