@@ -166,9 +166,10 @@ def _stacked(solid: np.ndarray, region: np.ndarray, line: float) -> list[tuple[i
     near = ndimage.binary_dilation(region, iterations=2)
     cells = solid & near
     tolerance, label = 0.35 * line, 3 * line
-    # a box being stacked: [first column, end column, first row, end row, its rows' first
-    # columns, its rows' end columns]; a box's sides are the medians of its rows' ends, which
-    # a glyph touching the box or a label at its edge moves in a few rows only
+    # a box being stacked: [first row, end row, its rows' first columns, their end columns];
+    # a run goes on it while its ends stay near the first row's, and its sides are the medians
+    # of its rows' ends, which a glyph touching the box or a label at its edge moves in a few
+    # rows only
     open_: list[list] = []
     done: list[list] = []
     for r in range(cells.shape[0]):
@@ -178,24 +179,23 @@ def _stacked(solid: np.ndarray, region: np.ndarray, line: float) -> list[tuple[i
         going = []
         for a, b in runs:
             for box in open_:
-                same_left = abs(box[0] - a) <= tolerance
-                if abs(box[1] - b) <= tolerance and (same_left or box[0] < a <= box[0] + label):
+                first, end = box[2][0], box[3][0]
+                same_left = abs(first - a) <= tolerance
+                if abs(end - b) <= tolerance and (same_left or first < a <= first + label):
                     if same_left:
-                        box[4].append(a)
-                    box[5].append(b)
-                    box[3] = r + 1
+                        box[2].append(a)
+                    box[3].append(b)
+                    box[1] = r + 1
                     open_.remove(box)
                     going.append(box)
                     break
             else:
-                going.append([a, b, r, r + 1, [a], [b]])
+                going.append([r, r + 1, [a], [b]])
         done += open_
         open_ = going
     done += open_
-    pieces = []
-    for _, _, top, stop, firsts, ends in done:
-        if stop - top >= 0.25 * line:
-            pieces.append([top, int(np.median(firsts)), stop, int(np.median(ends))])
+    pieces = [[top, int(np.median(firsts)), stop, int(np.median(ends))]
+              for top, stop, firsts, ends in done if stop - top >= 0.25 * line]
     out = []
     for top, a, stop, b in _joined(pieces, line):
         if 1.1 * line <= stop - top <= 8 * line and region[top:stop, a:b].mean() >= 0.5:
